@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# CPU libtorch from the distribution (Debian 12: 1.13), unless TORCH_DIR points at another libtorch.
+set -euo pipefail
+source "$(dirname "$0")/../lib/common.sh"
+if [ -n "${TORCH_DIR:-}" ]; then exit 0; fi
+ensure_apt libtorch-dev cmake g++ make
