@@ -8,7 +8,7 @@ namespace Distributed.Trainer.Torch;
 /// </summary>
 public sealed class TensorScope : IDisposable
 {
-    [ThreadStatic] private static TensorScope? t_current;
+    [ThreadStatic] private static TensorScope? _current;
 
     private readonly TensorScope? _outer;
     private readonly int _threadId;
@@ -17,9 +17,9 @@ public sealed class TensorScope : IDisposable
 
     private TensorScope()
     {
-        _outer = t_current;
+        _outer = _current;
         _threadId = Environment.CurrentManagedThreadId;
-        t_current = this;
+        _current = this;
     }
 
     public static TensorScope Begin() => new();
@@ -27,12 +27,12 @@ public sealed class TensorScope : IDisposable
     /// <summary>The number of tensors this scope will dispose.</summary>
     public int Count => _owned.Count;
 
-    internal static void Track(Tensor tensor) => t_current?._owned.Add(tensor);
+    internal static void Track(Tensor tensor) => _current?._owned.Add(tensor);
 
     /// <summary>Takes a tensor out of the scope that holds it, if any (long-lived state such as parameters).</summary>
     internal static void Untrack(Tensor tensor)
     {
-        for (var s = t_current; s is not null; s = s._outer)
+        for (var s = _current; s is not null; s = s._outer)
         {
             var i = s._owned.LastIndexOf(tensor);
             if (i < 0) continue;
@@ -65,10 +65,10 @@ public sealed class TensorScope : IDisposable
             throw new InvalidOperationException(
                 $"A TensorScope begun on thread {_threadId} is being disposed on thread {Environment.CurrentManagedThreadId}: " +
                 "scopes must not span an await. Begin and dispose the scope inside one synchronous block.");
-        if (t_current != this)
+        if (_current != this)
             throw new InvalidOperationException("TensorScopes must be disposed innermost first.");
         _disposed = true;
-        t_current = _outer;
+        _current = _outer;
         for (var i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
         _owned.Clear();
     }
