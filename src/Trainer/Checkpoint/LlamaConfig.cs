@@ -6,41 +6,43 @@ namespace Distributed.Trainer.Checkpoint;
 /// <summary>
 /// Hugging Face <c>LlamaConfig</c> as stored in config.json. Property defaults are transformers' defaults.
 /// Fields this type does not name are kept in <see cref="Extra"/> and written back unchanged.
+/// Properties are settable, not init-only: the source-generated deserializer sets every init-only property,
+/// overwriting the defaults of those the file omits with zero or null.
 /// </summary>
 public sealed record LlamaConfig
 {
     public const string ModelTypeName = "llama";
 
-    [JsonPropertyName("architectures")] public string[] Architectures { get; init; } = ["LlamaForCausalLM"];
-    [JsonPropertyName("model_type")] public string ModelType { get; init; } = ModelTypeName;
-    [JsonPropertyName("vocab_size")] public int VocabSize { get; init; } = 32000;
-    [JsonPropertyName("hidden_size")] public int HiddenSize { get; init; } = 4096;
-    [JsonPropertyName("intermediate_size")] public int IntermediateSize { get; init; } = 11008;
-    [JsonPropertyName("num_hidden_layers")] public int NumHiddenLayers { get; init; } = 32;
-    [JsonPropertyName("num_attention_heads")] public int NumAttentionHeads { get; init; } = 32;
+    [JsonPropertyName("architectures")] public string[] Architectures { get; set; } = ["LlamaForCausalLM"];
+    [JsonPropertyName("model_type")] public string ModelType { get; set; } = ModelTypeName;
+    [JsonPropertyName("vocab_size")] public int VocabSize { get; set; } = 32000;
+    [JsonPropertyName("hidden_size")] public int HiddenSize { get; set; } = 4096;
+    [JsonPropertyName("intermediate_size")] public int IntermediateSize { get; set; } = 11008;
+    [JsonPropertyName("num_hidden_layers")] public int NumHiddenLayers { get; set; } = 32;
+    [JsonPropertyName("num_attention_heads")] public int NumAttentionHeads { get; set; } = 32;
     /// <summary>Absent or null means multi-head attention (as many key/value heads as query heads).</summary>
-    [JsonPropertyName("num_key_value_heads")] public int? NumKeyValueHeads { get; init; }
+    [JsonPropertyName("num_key_value_heads")] public int? NumKeyValueHeads { get; set; }
     /// <summary>Absent or null means hidden_size / num_attention_heads.</summary>
-    [JsonPropertyName("head_dim")] public int? HeadDim { get; init; }
-    [JsonPropertyName("hidden_act")] public string HiddenAct { get; init; } = "silu";
-    [JsonPropertyName("max_position_embeddings")] public int MaxPositionEmbeddings { get; init; } = 2048;
-    [JsonPropertyName("initializer_range")] public double InitializerRange { get; init; } = 0.02;
-    [JsonPropertyName("rms_norm_eps")] public double RmsNormEps { get; init; } = 1e-6;
-    [JsonPropertyName("rope_theta")] public double RopeTheta { get; init; } = 10000.0;
+    [JsonPropertyName("head_dim")] public int? HeadDim { get; set; }
+    [JsonPropertyName("hidden_act")] public string HiddenAct { get; set; } = "silu";
+    [JsonPropertyName("max_position_embeddings")] public int MaxPositionEmbeddings { get; set; } = 2048;
+    [JsonPropertyName("initializer_range")] public double InitializerRange { get; set; } = 0.02;
+    [JsonPropertyName("rms_norm_eps")] public double RmsNormEps { get; set; } = 1e-6;
+    [JsonPropertyName("rope_theta")] public double RopeTheta { get; set; } = 10000.0;
     /// <summary>Kept as JSON: its shape depends on "rope_type" (linear, dynamic, llama3, yarn, ...).</summary>
-    [JsonPropertyName("rope_scaling")] public JsonElement? RopeScaling { get; init; }
-    [JsonPropertyName("attention_bias")] public bool AttentionBias { get; init; }
-    [JsonPropertyName("attention_dropout")] public double AttentionDropout { get; init; }
-    [JsonPropertyName("mlp_bias")] public bool MlpBias { get; init; }
-    [JsonPropertyName("pretraining_tp")] public int PretrainingTp { get; init; } = 1;
-    [JsonPropertyName("tie_word_embeddings")] public bool TieWordEmbeddings { get; init; }
-    [JsonPropertyName("bos_token_id")] public int? BosTokenId { get; init; } = 1;
-    [JsonPropertyName("eos_token_id"), JsonConverter(typeof(TokenIdListConverter))] public int[]? EosTokenId { get; init; } = [2];
-    [JsonPropertyName("pad_token_id")] public int? PadTokenId { get; init; }
-    [JsonPropertyName("torch_dtype")] public string? TorchDtype { get; init; }
-    [JsonPropertyName("use_cache")] public bool UseCache { get; init; } = true;
+    [JsonPropertyName("rope_scaling")] public JsonElement? RopeScaling { get; set; }
+    [JsonPropertyName("attention_bias")] public bool AttentionBias { get; set; }
+    [JsonPropertyName("attention_dropout")] public double AttentionDropout { get; set; }
+    [JsonPropertyName("mlp_bias")] public bool MlpBias { get; set; }
+    [JsonPropertyName("pretraining_tp")] public int PretrainingTp { get; set; } = 1;
+    [JsonPropertyName("tie_word_embeddings")] public bool TieWordEmbeddings { get; set; }
+    [JsonPropertyName("bos_token_id")] public int? BosTokenId { get; set; } = 1;
+    [JsonPropertyName("eos_token_id"), JsonConverter(typeof(TokenIdListConverter))] public int[]? EosTokenId { get; set; } = [2];
+    [JsonPropertyName("pad_token_id")] public int? PadTokenId { get; set; }
+    [JsonPropertyName("torch_dtype")] public string? TorchDtype { get; set; }
+    [JsonPropertyName("use_cache")] public bool UseCache { get; set; } = true;
 
-    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }
 
     [JsonIgnore] public int KeyValueHeads => NumKeyValueHeads ?? NumAttentionHeads;
 

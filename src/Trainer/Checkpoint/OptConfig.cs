@@ -7,37 +7,39 @@ namespace Distributed.Trainer.Checkpoint;
 /// Hugging Face <c>OPTConfig</c> as stored in config.json. Property defaults are transformers' defaults, so a
 /// config that omits a field reads as transformers would read it. Fields this type does not name are kept in
 /// <see cref="Extra"/> and written back unchanged.
+/// Properties are settable, not init-only: the source-generated deserializer sets every init-only property,
+/// overwriting the defaults of those the file omits with zero or null.
 /// </summary>
 public sealed record OptConfig
 {
     public const string ModelTypeName = "opt";
 
-    [JsonPropertyName("architectures")] public string[] Architectures { get; init; } = ["OPTForCausalLM"];
-    [JsonPropertyName("model_type")] public string ModelType { get; init; } = ModelTypeName;
-    [JsonPropertyName("vocab_size")] public int VocabSize { get; init; } = 50272;
-    [JsonPropertyName("hidden_size")] public int HiddenSize { get; init; } = 768;
-    [JsonPropertyName("num_hidden_layers")] public int NumHiddenLayers { get; init; } = 12;
-    [JsonPropertyName("num_attention_heads")] public int NumAttentionHeads { get; init; } = 12;
-    [JsonPropertyName("ffn_dim")] public int FfnDim { get; init; } = 3072;
-    [JsonPropertyName("max_position_embeddings")] public int MaxPositionEmbeddings { get; init; } = 2048;
-    [JsonPropertyName("word_embed_proj_dim")] public int? WordEmbedProjDim { get; init; }
-    [JsonPropertyName("do_layer_norm_before")] public bool DoLayerNormBefore { get; init; } = true;
-    [JsonPropertyName("_remove_final_layer_norm")] public bool RemoveFinalLayerNorm { get; init; }
-    [JsonPropertyName("activation_function")] public string ActivationFunction { get; init; } = "relu";
-    [JsonPropertyName("dropout")] public double Dropout { get; init; } = 0.1;
-    [JsonPropertyName("attention_dropout")] public double AttentionDropout { get; init; }
-    [JsonPropertyName("layerdrop")] public double LayerDrop { get; init; }
-    [JsonPropertyName("init_std")] public double InitStd { get; init; } = 0.02;
-    [JsonPropertyName("enable_bias")] public bool EnableBias { get; init; } = true;
-    [JsonPropertyName("layer_norm_elementwise_affine")] public bool LayerNormElementwiseAffine { get; init; } = true;
-    [JsonPropertyName("tie_word_embeddings")] public bool TieWordEmbeddings { get; init; } = true;
-    [JsonPropertyName("bos_token_id")] public int? BosTokenId { get; init; } = 2;
-    [JsonPropertyName("eos_token_id")] public int? EosTokenId { get; init; } = 2;
-    [JsonPropertyName("pad_token_id")] public int? PadTokenId { get; init; } = 1;
-    [JsonPropertyName("torch_dtype")] public string? TorchDtype { get; init; }
-    [JsonPropertyName("use_cache")] public bool UseCache { get; init; } = true;
+    [JsonPropertyName("architectures")] public string[] Architectures { get; set; } = ["OPTForCausalLM"];
+    [JsonPropertyName("model_type")] public string ModelType { get; set; } = ModelTypeName;
+    [JsonPropertyName("vocab_size")] public int VocabSize { get; set; } = 50272;
+    [JsonPropertyName("hidden_size")] public int HiddenSize { get; set; } = 768;
+    [JsonPropertyName("num_hidden_layers")] public int NumHiddenLayers { get; set; } = 12;
+    [JsonPropertyName("num_attention_heads")] public int NumAttentionHeads { get; set; } = 12;
+    [JsonPropertyName("ffn_dim")] public int FfnDim { get; set; } = 3072;
+    [JsonPropertyName("max_position_embeddings")] public int MaxPositionEmbeddings { get; set; } = 2048;
+    [JsonPropertyName("word_embed_proj_dim")] public int? WordEmbedProjDim { get; set; }
+    [JsonPropertyName("do_layer_norm_before")] public bool DoLayerNormBefore { get; set; } = true;
+    [JsonPropertyName("_remove_final_layer_norm")] public bool RemoveFinalLayerNorm { get; set; }
+    [JsonPropertyName("activation_function")] public string ActivationFunction { get; set; } = "relu";
+    [JsonPropertyName("dropout")] public double Dropout { get; set; } = 0.1;
+    [JsonPropertyName("attention_dropout")] public double AttentionDropout { get; set; }
+    [JsonPropertyName("layerdrop")] public double LayerDrop { get; set; }
+    [JsonPropertyName("init_std")] public double InitStd { get; set; } = 0.02;
+    [JsonPropertyName("enable_bias")] public bool EnableBias { get; set; } = true;
+    [JsonPropertyName("layer_norm_elementwise_affine")] public bool LayerNormElementwiseAffine { get; set; } = true;
+    [JsonPropertyName("tie_word_embeddings")] public bool TieWordEmbeddings { get; set; } = true;
+    [JsonPropertyName("bos_token_id")] public int? BosTokenId { get; set; } = 2;
+    [JsonPropertyName("eos_token_id")] public int? EosTokenId { get; set; } = 2;
+    [JsonPropertyName("pad_token_id")] public int? PadTokenId { get; set; } = 1;
+    [JsonPropertyName("torch_dtype")] public string? TorchDtype { get; set; }
+    [JsonPropertyName("use_cache")] public bool UseCache { get; set; } = true;
 
-    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }
 
     /// <summary>OPT-350m projects embeddings to a smaller width; every other size has it equal to hidden_size.</summary>
     [JsonIgnore] public int EmbeddingDim => WordEmbedProjDim ?? HiddenSize;
