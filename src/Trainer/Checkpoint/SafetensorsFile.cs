@@ -13,7 +13,7 @@ namespace Distributed.Trainer.Checkpoint;
 /// Spans and pointers stay valid until <see cref="Dispose"/>; the tensor binding copies from them straight
 /// into tensor memory, with no copy in between.
 /// </summary>
-public sealed unsafe class SafetensorsFile : IDisposable
+public sealed unsafe class SafetensorsFile : ISafetensorsSource
 {
     /// <summary>The reference implementation's limit; a larger header is treated as a corrupt or hostile file.</summary>
     public const long MaxHeaderBytes = 100_000_000;
@@ -85,6 +85,8 @@ public sealed unsafe class SafetensorsFile : IDisposable
             throw;
         }
     }
+
+    public IEnumerable<string> Names => Entries.Select(e => e.Name);
 
     public bool Contains(string name) => _byName.ContainsKey(name);
 

@@ -10,14 +10,17 @@ public sealed partial class SafetensorsWriter
     /// <c>{prefix}-00001-of-0000N.safetensors</c> of at most <paramref name="maxShardBytes"/> tensor bytes each
     /// (a larger tensor gets a shard of its own, as huggingface_hub splits), then
     /// <c>{prefix}.safetensors.index.json</c>. The index is written last and is the commit point: until it is
-    /// renamed into place, a reader of the directory sees the previous index. Shards of an earlier save with
-    /// another shard count are deleted after the commit. Each file is written atomically, but shards with the
+    /// renamed into place, a reader of the directory sees the previous index. Weights of an earlier save that
+    /// the new index does not name (shards of another count, a single <c>{prefix}.safetensors</c>, which
+    /// transformers would load first) are deleted after the commit. Each file is written atomically, but shards with the
     /// same names as the previous save are replaced before the index, so a checkpoint that must survive a crash
     /// mid-save should go to a fresh directory. Returns the shard file names in order.
     /// </summary>
     public IReadOnlyList<string> WriteSharded(string directory, long maxShardBytes, string prefix = "model")
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxShardBytes);
+        if (string.IsNullOrEmpty(prefix) || prefix != System.IO.Path.GetFileName(prefix))
+            throw new ArgumentException($"prefix '{prefix}' must be a plain file name prefix", nameof(prefix));
         if (_tensors.Count == 0)
             throw new InvalidOperationException("no tensors to write");
         Directory.CreateDirectory(directory);
@@ -35,7 +38,7 @@ public sealed partial class SafetensorsWriter
         }
 
         AtomicFile.Write(System.IO.Path.Combine(directory, $"{prefix}.safetensors.index.json"), stream => WriteIndex(stream, weightMap));
-        DeleteStaleShards(directory, prefix, names);
+        DeleteStaleWeights(directory, prefix, names);
         return names;
     }
 
@@ -83,8 +86,9 @@ public sealed partial class SafetensorsWriter
         stream.WriteByte((byte)'\n');
     }
 
-    private static void DeleteStaleShards(string directory, string prefix, List<string> current)
+    private static void DeleteStaleWeights(string directory, string prefix, List<string> current)
     {
+        File.Delete(System.IO.Path.Combine(directory, $"{prefix}.safetensors"));
         var pattern = new Regex($"^{Regex.Escape(prefix)}-[0-9]{{5}}-of-[0-9]{{5}}\\.safetensors$", RegexOptions.CultureInvariant);
         foreach (var file in Directory.EnumerateFiles(directory, $"{prefix}-*-of-*.safetensors"))
         {

@@ -7,7 +7,7 @@ namespace Distributed.Trainer.Checkpoint;
 /// (<c>{"metadata": {"total_size": N}, "weight_map": {tensor: shard file}}</c>) and the shards beside it.
 /// Shards are opened on first use, so loading one tensor maps only its shard. Thread-safe.
 /// </summary>
-public sealed class ShardedSafetensors : IDisposable
+public sealed class ShardedSafetensors : ISafetensorsSource
 {
     private readonly string _directory;
     private readonly Dictionary<string, string> _weightMap;

@@ -145,4 +145,29 @@ public sealed class SafetensorsFileTests : IDisposable
         using var updated = SafetensorsFile.Open(path);
         Assert.Equal(new byte[] { 42 }, updated.GetBytes("x").ToArray());
     }
+
+    [Fact]
+    public unsafe void Tensor_over_2_GiB_is_reachable_through_the_pointer()
+    {
+        // A sparse file: the 2 GiB + 8 of zeros take no disk space, only the marker byte at the end does.
+        const long size = (1L << 31) + 8;
+        var path = _dir.File("big.safetensors");
+        var bytes = TestFiles.Safetensors($$$"""{"big":{"dtype":"U8","shape":[{{{size}}}],"data_offsets":[0,{{{size}}}]}}""");
+        using (var stream = new FileStream(path, FileMode.CreateNew))
+        {
+            stream.Write(bytes);
+            stream.SetLength(bytes.Length + size);
+            stream.Seek(-1, SeekOrigin.End);
+            stream.WriteByte(0x5A);
+        }
+
+        using var file = SafetensorsFile.Open(path);
+
+        Assert.Equal(size, file.GetEntry("big").ByteLength);
+        var e = Assert.Throws<InvalidOperationException>(() => file.GetBytes("big").Length);
+        Assert.Contains("use GetPointer", e.Message);
+        var start = file.GetPointer("big");
+        Assert.Equal(0, start[0]);
+        Assert.Equal(0x5A, start[size - 1]);
+    }
 }

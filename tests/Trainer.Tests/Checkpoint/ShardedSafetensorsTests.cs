@@ -162,4 +162,45 @@ public sealed class ShardedSafetensorsTests : IDisposable
 
         Assert.Contains("tensor 'b' is mapped to shard 's.safetensors', which does not contain it", e.Message);
     }
+
+    [Fact]
+    public void Checkpoint_directory_opens_the_single_file_first_then_the_index()
+    {
+        var single = new SafetensorsWriter();
+        single.Add("w", SafetensorsDtype.U8, [1], new byte[] { 1 });
+        single.Write(_dir.File("model.safetensors"));
+
+        using (var source = SafetensorsCheckpoint.Open(_dir.Path))
+        {
+            Assert.IsType<SafetensorsFile>(source);
+            Assert.Equal(["w"], source.Names);
+        }
+
+        // A sharded save removes the single file, which transformers would otherwise load instead of the index.
+        FiveTensors().WriteSharded(_dir.Path, maxShardBytes: 64);
+
+        Assert.DoesNotContain("model.safetensors", _dir.FileNames());
+        using (var source = SafetensorsCheckpoint.Open(_dir.Path))
+        {
+            Assert.IsType<ShardedSafetensors>(source);
+            Assert.Equal(["t0", "t1", "t2", "t3", "t4"], source.Names.Order());
+            Assert.True(source.Contains("t2"));
+            Assert.Equal(200, source.GetEntry("t2").ByteLength);
+        }
+    }
+
+    [Fact]
+    public void Directory_without_weights_is_reported()
+    {
+        var e = Assert.Throws<FileNotFoundException>(() => SafetensorsCheckpoint.Open(_dir.Path));
+
+        Assert.Contains("no model.safetensors and no model.safetensors.index.json", e.Message);
+    }
+
+    [Fact]
+    public void Prefix_must_be_a_file_name()
+    {
+        Assert.Throws<ArgumentException>(() => FiveTensors().WriteSharded(_dir.Path, 64, prefix: "../model"));
+        Assert.Empty(_dir.FileNames());
+    }
 }
