@@ -32,7 +32,7 @@ public sealed unsafe class SafetensorsFile : ISafetensorsSource
         _mapping = mapping;
         _view = view;
         _dataStart = dataStart;
-        Entries = entries;
+        Entries = entries.AsReadOnly();
         _byName = entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
         Metadata = metadata;
     }
