@@ -45,10 +45,10 @@ internal readonly struct HfConfigValidator(string source)
             Fail($"{field} {id} is outside the vocabulary [0, {vocabSize})");
     }
 
-    public void TorchDtype(string? value)
+    public void TorchDtype(string field, string? value)
     {
         if (value is not null && !TorchDtypes.Contains(value))
-            Fail($"torch_dtype '{value}' is not one of {string.Join(", ", TorchDtypes)}");
+            Fail($"{field} '{value}' is not one of {string.Join(", ", TorchDtypes)}");
     }
 
     private void Fail(string problem) => throw new HfConfigException(source, problem);

@@ -36,8 +36,13 @@ public sealed record OptConfig
     [JsonPropertyName("bos_token_id")] public int? BosTokenId { get; set; } = 2;
     [JsonPropertyName("eos_token_id")] public int? EosTokenId { get; set; } = 2;
     [JsonPropertyName("pad_token_id")] public int? PadTokenId { get; set; } = 1;
-    [JsonPropertyName("torch_dtype")] public string? TorchDtype { get; set; }
+    [JsonPropertyName("torch_dtype"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? TorchDtype { get; set; }
+    /// <summary>transformers 4.56 and later write "dtype" in place of "torch_dtype".</summary>
+    [JsonPropertyName("dtype"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Dtype { get; set; }
     [JsonPropertyName("use_cache")] public bool UseCache { get; set; } = true;
+
+    /// <summary>The dtype the weights were saved in, under either key; null when the file does not say.</summary>
+    [JsonIgnore] public string? WeightsDtype => Dtype ?? TorchDtype;
 
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }
 
@@ -64,6 +69,7 @@ public sealed record OptConfig
         check.TokenId("bos_token_id", BosTokenId, VocabSize);
         check.TokenId("eos_token_id", EosTokenId, VocabSize);
         check.TokenId("pad_token_id", PadTokenId, VocabSize);
-        check.TorchDtype(TorchDtype);
+        check.TorchDtype("torch_dtype", TorchDtype);
+        check.TorchDtype("dtype", Dtype);
     }
 }

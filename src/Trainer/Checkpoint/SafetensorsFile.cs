@@ -32,7 +32,7 @@ public sealed unsafe class SafetensorsFile : ISafetensorsSource
         _mapping = mapping;
         _view = view;
         _dataStart = dataStart;
-        Entries = entries;
+        Entries = entries.AsReadOnly();
         _byName = entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
         Metadata = metadata;
     }
@@ -95,7 +95,7 @@ public sealed unsafe class SafetensorsFile : ISafetensorsSource
     public SafetensorsEntry GetEntry(string name) =>
         _byName.TryGetValue(name, out var entry)
             ? entry
-            : throw new KeyNotFoundException($"{Path}: no tensor named '{name}' (the file has {_byName.Count})");
+            : throw new KeyNotFoundException($"{Path}: no tensor named '{name}' (the file has {_byName.Count} tensors)");
 
     /// <summary>The tensor's bytes inside the mapping. Tensors over 2 GiB need <see cref="GetPointer"/>.</summary>
     public ReadOnlySpan<byte> GetBytes(string name)
@@ -134,6 +134,9 @@ public sealed unsafe class SafetensorsFile : ISafetensorsSource
         // JsonDocument checks UTF-8 only in the strings it decodes, and only when they are read.
         if (!Utf8.IsValid(header))
             throw new SafetensorsFormatException(path, "header is not valid UTF-8 JSON: it contains invalid UTF-8 bytes");
+        // The reference parser rejects anything before the object, leading whitespace included.
+        if (header.IsEmpty || header[0] != (byte)'{')
+            throw new SafetensorsFormatException(path, "header must be a JSON object starting with '{' at its first byte");
         JsonDocument document;
         try
         {
@@ -147,9 +150,8 @@ public sealed unsafe class SafetensorsFile : ISafetensorsSource
 
         using (document)
         {
+            // Starting with '{' and parsing whole, the root is an object.
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new SafetensorsFormatException(path, $"header must be a JSON object, found {root.ValueKind}");
 
             var entries = new List<SafetensorsEntry>();
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);

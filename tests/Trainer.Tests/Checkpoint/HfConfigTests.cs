@@ -138,7 +138,7 @@ public sealed class HfConfigTests : IDisposable
         Assert.Equal(50272, config.VocabSize);
         Assert.Equal(12, config.NumHiddenLayers);
         Assert.True(config.EnableBias);
-        Assert.Null(config.TorchDtype);
+        Assert.Null(config.WeightsDtype);
         Assert.Equal(1024, HfConfigFile.LoadOpt(Write("""{"model_type":"opt","hidden_size":1024,"num_attention_heads":16}""")).EmbeddingDim);
     }
 
@@ -169,6 +169,22 @@ public sealed class HfConfigTests : IDisposable
         Assert.Equal(500000.0, config.RopeTheta);
         Assert.Equal("llama3", config.RopeScaling!.Value.GetProperty("rope_type").GetString());
         Assert.Equal("bfloat16", config.TorchDtype);
+    }
+
+    [Fact]
+    public void Reads_the_dtype_key_of_newer_transformers_and_writes_back_only_the_keys_it_read()
+    {
+        var path = Write("""{"model_type":"llama","dtype":"bfloat16","num_hidden_layers":2}""");
+
+        var config = HfConfigFile.LoadLlama(path);
+        HfConfigFile.Save(path, config);
+
+        Assert.Equal("bfloat16", config.WeightsDtype);
+        Assert.Null(config.TorchDtype);
+        using var written = JsonDocument.Parse(File.ReadAllBytes(path));
+        Assert.Equal("bfloat16", written.RootElement.GetProperty("dtype").GetString());
+        Assert.False(written.RootElement.TryGetProperty("torch_dtype", out _));
+        Assert.Equal("float16", HfConfigFile.LoadLlama(Write(Llama2)).WeightsDtype);
     }
 
     [Fact]
@@ -224,6 +240,7 @@ public sealed class HfConfigTests : IDisposable
         { """{"model_type":"llama","eos_token_id":[2, 32000]}""", "eos_token_id 32000 is outside the vocabulary [0, 32000)" },
         { """{"model_type":"llama","hidden_act":"mish"}""", "hidden_act 'mish' is not a known activation" },
         { """{"model_type":"llama","torch_dtype":"float8"}""", "torch_dtype 'float8' is not one of" },
+        { """{"model_type":"llama","dtype":"int4"}""", "dtype 'int4' is not one of" },
         { """{"model_type":"llama","hidden_size":"4096"}""", "cannot read as LlamaConfig" },
         { """{"model_type":"llama","hidden_size":4096.5}""", "$.hidden_size" },
         { """{"model_type":"llama","eos_token_id":"2"}""", "expected a token id or a list of token ids" },
