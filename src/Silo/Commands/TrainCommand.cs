@@ -20,7 +20,7 @@ public static class TrainCommand
         var text = new Option<FileInfo[]>("--text") { Description = "UTF-8 text files to train on (default: the packaged English corpus)", AllowMultipleArgumentsPerToken = true };
         var steps = new Option<int>("--steps") { Description = "optimizer steps", DefaultValueFactory = _ => 300 };
         var seqLen = new Option<int>("--seq-len") { Description = "tokens per training window", DefaultValueFactory = _ => 128 };
-        var batch = new Option<int>("--batch") { Description = "windows per micro-batch", DefaultValueFactory = _ => 8 };
+        var batch = new Option<int>("--batch") { Description = "windows per micro-batch", DefaultValueFactory = _ => 16 };
         var lr = new Option<double>("--lr") { Description = "peak learning rate", DefaultValueFactory = _ => 2e-3 };
         var device = new Option<string>("--device") { Description = "cpu or cuda:N", DefaultValueFactory = _ => "cpu" };
         var dtype = new Option<string>("--dtype") { Description = "parameter dtype: f32 or bf16", DefaultValueFactory = _ => "f32" };
