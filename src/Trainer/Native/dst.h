@@ -19,6 +19,17 @@
 
 using Tensor = at::Tensor;
 
+// libtorch >= 2.4 takes std::optional; older versions their own c10::optional.
+#if DST_VERSION_AT_LEAST(2, 4)
+template <class T>
+using dst_optional = std::optional<T>;
+inline constexpr auto dst_nullopt = std::nullopt;
+#else
+template <class T>
+using dst_optional = c10::optional<T>;
+constexpr auto dst_nullopt = c10::nullopt;
+#endif
+
 int32_t dst_fail(const char* message);
 Tensor* dst_wrap(Tensor&& t);
 
@@ -51,4 +62,4 @@ inline std::vector<Tensor> dst_list(Tensor** ts, int32_t n) {
 }
 
 // An optional tensor argument: null means "none".
-inline c10::optional<Tensor> dst_opt(Tensor* t) { return t ? c10::optional<Tensor>(*t) : c10::nullopt; }
+inline dst_optional<Tensor> dst_opt(Tensor* t) { return t ? dst_optional<Tensor>(*t) : dst_nullopt; }

@@ -57,7 +57,7 @@ DST_EXPORT int32_t dst_nn_sdpa(Tensor* q, Tensor* k, Tensor* v, Tensor* mask, do
                                double scale, Tensor** out) {
     DST_CATCH({
 #if DST_VERSION_AT_LEAST(2, 1)
-        c10::optional<double> s = scale > 0 ? c10::optional<double>(scale) : c10::nullopt;
+        dst_optional<double> s = scale > 0 ? dst_optional<double>(scale) : dst_nullopt;
         *out = dst_wrap(at::scaled_dot_product_attention(*q, *k, *v, dst_opt(mask), dropout_p, causal != 0, s));
 #else
         double s = scale > 0 ? scale : 1.0 / std::sqrt((double)q->size(-1));

@@ -29,8 +29,8 @@ DST_EXPORT int32_t dst_optim_adamw(Tensor** params, Tensor** grads, Tensor** exp
             std::vector<Tensor> steps;
             steps.reserve(n);
             for (const auto& t : p) steps.push_back(at::full({}, (double)step, t.options().dtype(at::kFloat)));
-            at::_fused_adamw_(p, g, m, v, {}, steps, lr, beta1, beta2, weight_decay, eps, false, false, c10::nullopt,
-                              c10::nullopt);
+            at::_fused_adamw_(p, g, m, v, {}, steps, lr, beta1, beta2, weight_decay, eps, false, false, dst_nullopt,
+                              dst_nullopt);
             *fused = 1;
             return 0;
         }

@@ -30,8 +30,8 @@ DST_EXPORT int32_t dst_generator_set_seed(at::Generator* g, int64_t seed) {
     })
 }
 
-static c10::optional<at::Generator> dst_gen(at::Generator* g) {
-    return g ? c10::optional<at::Generator>(*g) : c10::nullopt;
+static dst_optional<at::Generator> dst_gen(at::Generator* g) {
+    return g ? dst_optional<at::Generator>(*g) : dst_nullopt;
 }
 
 // --- Creation
