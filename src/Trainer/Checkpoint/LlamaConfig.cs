@@ -31,6 +31,8 @@ public sealed record LlamaConfig
     [JsonPropertyName("rope_theta")] public double RopeTheta { get; set; } = 10000.0;
     /// <summary>Kept as JSON: its shape depends on "rope_type" (linear, dynamic, llama3, yarn, ...).</summary>
     [JsonPropertyName("rope_scaling")] public JsonElement? RopeScaling { get; set; }
+    /// <summary>transformers >= 5 writes rope_theta and rope_type here instead of at the top level.</summary>
+    [JsonPropertyName("rope_parameters"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public JsonElement? RopeParameters { get; set; }
     [JsonPropertyName("attention_bias")] public bool AttentionBias { get; set; }
     [JsonPropertyName("attention_dropout")] public double AttentionDropout { get; set; }
     [JsonPropertyName("mlp_bias")] public bool MlpBias { get; set; }
@@ -50,6 +52,29 @@ public sealed record LlamaConfig
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }
 
     [JsonIgnore] public int KeyValueHeads => NumKeyValueHeads ?? NumAttentionHeads;
+
+    /// <summary>The RoPE base: rope_parameters.rope_theta where the file has it (transformers >= 5), else rope_theta.</summary>
+    [JsonIgnore]
+    public double EffectiveRopeTheta =>
+        RopeParameters is { ValueKind: JsonValueKind.Object } p && p.TryGetProperty("rope_theta", out var theta) && theta.ValueKind == JsonValueKind.Number
+            ? theta.GetDouble()
+            : RopeTheta;
+
+    /// <summary>The RoPE variant ("default" unless rope_parameters or rope_scaling names another).</summary>
+    [JsonIgnore]
+    public string RopeType
+    {
+        get
+        {
+            foreach (var element in new[] { RopeParameters, RopeScaling })
+            {
+                if (element is not { ValueKind: JsonValueKind.Object } e) continue;
+                foreach (var key in new[] { "rope_type", "type" })
+                    if (e.TryGetProperty(key, out var t) && t.ValueKind == JsonValueKind.String) return t.GetString()!;
+            }
+            return "default";
+        }
+    }
 
     [JsonIgnore] public int HeadDimension => HeadDim ?? HiddenSize / NumAttentionHeads;
 

@@ -16,6 +16,8 @@ public sealed class Llama : Module, ICausalLm
 
     public Llama(LlamaConfig config, Generator? generator = null)
     {
+        if (config.RopeType != "default")
+            throw new NotSupportedException($"Llama with rope type '{config.RopeType}': only the default RoPE is implemented");
         Config = config;
         var std = config.InitializerRange;
         Embed = RegisterModule("embed", new Embedding(config.VocabSize, config.HiddenSize, generator, std));
@@ -25,7 +27,7 @@ public sealed class Llama : Module, ICausalLm
         Norm = RegisterModule("norm", new RmsNorm(config.HiddenSize, config.RmsNormEps));
         if (!config.TieWordEmbeddings)
             Head = RegisterModule("head", new Linear(config.HiddenSize, config.VocabSize, bias: false, generator, std));
-        _rope = new Rope(config.HeadDimension, config.MaxPositionEmbeddings, config.RopeTheta);
+        _rope = new Rope(config.HeadDimension, config.MaxPositionEmbeddings, config.EffectiveRopeTheta);
     }
 
     public LlamaConfig Config { get; }

@@ -63,7 +63,9 @@ public sealed class Opt : Module, ICausalLm
     public Tensor Hidden(Tensor x, Tensor positions)
     {
         if (ProjectIn is { } pin) x = pin.Forward(x);                 // (B, T, C)
-        x = x + Positions.Forward(positions + PositionOffset);
+        // A 0-d integer tensor: adding a double scalar would turn the ids into floats.
+        var offset = Tensor.Full([], PositionOffset, DType.Int64, positions.Device);
+        x = x + Positions.Forward(positions + offset);
         foreach (var layer in Layers) x = layer.Forward(x, Training);
         if (FinalNorm is { } norm) x = norm.Forward(x);
         return ProjectOut is { } pout ? pout.Forward(x) : x;           // (B, T, E)
