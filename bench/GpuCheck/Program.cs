@@ -81,8 +81,13 @@ public static class Program
     {
         var config = new LlamaConfig
         {
-            VocabSize = 512, HiddenSize = 256, IntermediateSize = 688, NumHiddenLayers = 4, NumAttentionHeads = 8,
-            NumKeyValueHeads = 4, MaxPositionEmbeddings = 256,
+            VocabSize = 512,
+            HiddenSize = 256,
+            IntermediateSize = 688,
+            NumHiddenLayers = 4,
+            NumAttentionHeads = 8,
+            NumKeyValueHeads = 4,
+            MaxPositionEmbeddings = 256,
         };
         using var g = new Generator(1);
         using var model = new Llama(config, g);
