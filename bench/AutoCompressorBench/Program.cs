@@ -20,7 +20,11 @@ public static class Program
 {
     private static readonly Dictionary<string, (int Layers, int Hidden, int Heads)> Sizes = new()
     {
-        ["125m"] = (12, 768, 12), ["350m"] = (24, 1024, 16), ["1.3b"] = (24, 2048, 32), ["2.7b"] = (32, 2560, 32), ["6.7b"] = (32, 4096, 32),
+        ["125m"] = (12, 768, 12),
+        ["350m"] = (24, 1024, 16),
+        ["1.3b"] = (24, 2048, 32),
+        ["2.7b"] = (32, 2560, 32),
+        ["6.7b"] = (32, 4096, 32),
     };
 
     public static int Main(string[] args)
@@ -39,8 +43,16 @@ public static class Program
 
         var config = new OptConfig
         {
-            VocabSize = 50272, HiddenSize = d, NumHiddenLayers = layers, FfnDim = 4 * d, NumAttentionHeads = heads,
-            MaxPositionEmbeddings = seglen + kappa * (nseg + 1) + 8, WordEmbedProjDim = d, DoLayerNormBefore = true, Dropout = 0, AttentionDropout = 0,
+            VocabSize = 50272,
+            HiddenSize = d,
+            NumHiddenLayers = layers,
+            FfnDim = 4 * d,
+            NumAttentionHeads = heads,
+            MaxPositionEmbeddings = seglen + kappa * (nseg + 1) + 8,
+            WordEmbedProjDim = d,
+            DoLayerNormBefore = true,
+            Dropout = 0,
+            AttentionDropout = 0,
         };
         var build = Stopwatch.StartNew();
         using var generator = new Generator(0);
@@ -81,11 +93,21 @@ public static class Program
         flops *= batch;
         var result = new Dictionary<string, object>
         {
-            ["impl"] = "distributed (C#)", ["size"] = size, ["params"] = nparams, ["substeps"] = substeps, ["segs_per_substep"] = segs,
-            ["seglen"] = seglen, ["kappa"] = kappa, ["batch"] = batch, ["step_s"] = Math.Round(dt, 4),
-            ["tokens_per_s"] = Math.Round(batch * nseg * seglen / dt), ["model_tflops"] = Math.Round(flops / dt / 1e12, 1),
-            ["peak_gib"] = Math.Round(Cuda.MemoryStats().PeakAllocated / Math.Pow(2, 30), 1), ["loss"] = Math.Round(loss, 3),
-            ["fused_adamw"] = adam.LastStepFused, ["torch"] = LibTorch.Version.ToString(),
+            ["impl"] = "distributed (C#)",
+            ["size"] = size,
+            ["params"] = nparams,
+            ["substeps"] = substeps,
+            ["segs_per_substep"] = segs,
+            ["seglen"] = seglen,
+            ["kappa"] = kappa,
+            ["batch"] = batch,
+            ["step_s"] = Math.Round(dt, 4),
+            ["tokens_per_s"] = Math.Round(batch * nseg * seglen / dt),
+            ["model_tflops"] = Math.Round(flops / dt / 1e12, 1),
+            ["peak_gib"] = Math.Round(Cuda.MemoryStats().PeakAllocated / Math.Pow(2, 30), 1),
+            ["loss"] = Math.Round(loss, 3),
+            ["fused_adamw"] = adam.LastStepFused,
+            ["torch"] = LibTorch.Version.ToString(),
         };
         Console.WriteLine(JsonSerializer.Serialize(result));
         return 0;

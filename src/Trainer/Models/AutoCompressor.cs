@@ -77,22 +77,27 @@ public sealed class AutoCompressor : Module
         long start = 0;
         foreach (var substep in plan)
         {
-            acc = acc.Detach(); // stop-gradient: nothing before this substep receives gradient from it
+            // One scope per substep and per segment: after the substep's backward nothing of its graph is
+            // held, so memory follows the substep and not the document.
+            using var substepScope = TensorScope.Begin();
+            var current = acc.Detach(); // stop-gradient: nothing before this substep receives gradient from it
             Tensor? loss = null;
             foreach (var length in substep)
             {
+                using var segmentScope = TensorScope.Begin();
                 var segment = ids.Narrow(1, start, length);                 // (B, L)
-                var x = Input(acc, (embed ?? _lm.EmbedTokens)(segment));   // (B, n + L + κ, E)
-                var h = _lm.Hidden(x, Positions(ids.Size(0), acc.Size(1), length, ids.Device));
-                var sum = SegmentLoss(h.Narrow(1, acc.Size(1), length - 1), segment.Narrow(1, 1, length - 1));
-                loss = loss is null ? sum : loss + sum;
-                acc = Tensor.Cat([acc, h.Narrow(1, h.Size(1) - kappa, kappa)], 1);
+                var x = Input(current, (embed ?? _lm.EmbedTokens)(segment)); // (B, n + L + κ, E)
+                var h = _lm.Hidden(x, Positions(ids.Size(0), current.Size(1), length, ids.Device));
+                var sum = SegmentLoss(h.Narrow(1, current.Size(1), length - 1), segment.Narrow(1, 1, length - 1));
+                loss = segmentScope.MoveToOuter(loss is null ? sum : loss + sum);
+                current = segmentScope.MoveToOuter(Tensor.Cat([current, h.Narrow(1, h.Size(1) - kappa, kappa)], 1));
                 start += length;
             }
             var scaled = loss! / predicted;
             (scaled * lossScale).Backward();
             var value = scaled.Detach();
-            total = total is null ? value : total + value;
+            total = substepScope.MoveToOuter(total is null ? value : total + value);
+            acc = substepScope.MoveToOuter(current.Detach());
         }
         if (start != ids.Size(1))
             throw new ArgumentException($"the plan covers {start} tokens but the documents have {ids.Size(1)}", nameof(plan));

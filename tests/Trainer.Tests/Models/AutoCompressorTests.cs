@@ -20,8 +20,14 @@ public sealed class AutoCompressorTests
         {
             var m = new Llama(new LlamaConfig
             {
-                VocabSize = 40, HiddenSize = 16, IntermediateSize = 24, NumHiddenLayers = 2, NumAttentionHeads = 4, NumKeyValueHeads = 2,
-                MaxPositionEmbeddings = 64, InitializerRange = 0.2,
+                VocabSize = 40,
+                HiddenSize = 16,
+                IntermediateSize = 24,
+                NumHiddenLayers = 2,
+                NumAttentionHeads = 4,
+                NumKeyValueHeads = 2,
+                MaxPositionEmbeddings = 64,
+                InitializerRange = 0.2,
             }, g);
             (lm, module) = (m, m);
         }
@@ -29,8 +35,15 @@ public sealed class AutoCompressorTests
         {
             var m = new Opt(new OptConfig
             {
-                VocabSize = 40, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 2, FfnDim = 24, MaxPositionEmbeddings = 32,
-                WordEmbedProjDim = 12, Dropout = 0, InitStd = 0.2,
+                VocabSize = 40,
+                HiddenSize = 16,
+                NumHiddenLayers = 2,
+                NumAttentionHeads = 2,
+                FfnDim = 24,
+                MaxPositionEmbeddings = 32,
+                WordEmbedProjDim = 12,
+                Dropout = 0,
+                InitStd = 0.2,
             }, g);
             (lm, module) = (m, m);
         }
@@ -102,6 +115,8 @@ public sealed class AutoCompressorTests
             ac.TrainDocument(docIds, plan, embed: x =>
             {
                 var leaf = lm.EmbedTokens(x).Detach().RequiresGrad_();
+                // Kept past the segment's scope so the test can read its gradient afterwards.
+                TensorScope.Untrack(leaf);
                 leaves.Add(leaf);
                 return leaf;
             });
@@ -122,6 +137,7 @@ public sealed class AutoCompressorTests
         Ref.Close((own[0].Grad()! * 0.5).ToDoubleArray(), separate[0].Grad()!, 1e-12, "stop-gradient after every segment");
         var difference = (shared[0].Grad()! - separate[0].Grad()!).Abs().Sum().Item();
         Assert.True(difference > 1e-6, "segment 1 should receive gradient from segment 2's loss within a substep");
+        foreach (var leaf in twoSubsteps.Concat(firstOnly).Concat(own).Concat(separate).Concat(shared)) leaf.Dispose();
         flat.Dispose();
         ac.Dispose();
     }
