@@ -26,7 +26,7 @@ internal static class JsonlReader
             {
                 lineNumber++;
                 var length = newline > 0 && buffer[start + newline - 1] == '\r' ? newline - 1 : newline;
-                yield return (lineNumber, buffer.AsMemory(start, length));
+                yield return (lineNumber, WithoutBom(buffer.AsMemory(start, length), lineNumber));
                 start += newline + 1;
                 continue;
             }
@@ -46,11 +46,15 @@ internal static class JsonlReader
                 if (end > start)
                 {
                     lineNumber++;
-                    yield return (lineNumber, buffer.AsMemory(start, end - start));
+                    yield return (lineNumber, WithoutBom(buffer.AsMemory(start, end - start), lineNumber));
                 }
                 yield break;
             }
             end += read;
         }
     }
+
+    /// <summary>Editors on Windows start files with a UTF-8 byte order mark, which JSON parsers reject.</summary>
+    private static ReadOnlyMemory<byte> WithoutBom(ReadOnlyMemory<byte> line, long lineNumber) =>
+        lineNumber == 1 && line.Span.StartsWith("\uFEFF"u8) ? line[3..] : line;
 }
