@@ -24,6 +24,7 @@ public sealed class BpeTokenizer : ITokenizer
     private readonly Dictionary<int, int> _codePointToId;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _wholePieceLookup;
     private readonly bool _wholePieceFirst;
+    private readonly bool _splitAtMetaspace;
     private readonly PreTokenizer? _preTokenizer;
     private readonly AddedToken[] _addedTokens;
     private readonly SearchValues<char>? _addedTokenFirstChars;
@@ -39,6 +40,7 @@ public sealed class BpeTokenizer : ITokenizer
         _codePointToId = d.CodePointToId;
         _wholePieceLookup = d.WholePieces.GetAlternateLookup<ReadOnlySpan<char>>();
         _wholePieceFirst = d.WholePieceFirst;
+        _splitAtMetaspace = d.SplitAtMetaspace;
         _preTokenizer = d.PreTokenizer;
         AddPrefixSpace = d.AddPrefixSpace;
         UnknownId = d.UnknownId;
@@ -76,6 +78,9 @@ public sealed class BpeTokenizer : ITokenizer
     public bool AddPrefixSpace { get; }
 
     public IReadOnlyList<AddedToken> AddedTokens => _addedTokens;
+
+    /// <summary>SentencePiece texts are merged per "▁" chunk (with the cache) rather than whole.</summary>
+    internal bool SplitsAtMetaspace => _splitAtMetaspace;
 
     /// <summary>The raw bytes a token decodes to.</summary>
     public ReadOnlySpan<byte> GetTokenBytes(int id) => _tokenBytes[id];
@@ -277,22 +282,67 @@ public sealed class BpeTokenizer : ITokenizer
 
     private void EncodeSentencePiece(ReadOnlySpan<char> text, List<int> output)
     {
-        // Normalizer: prepend "▁" and turn every space into "▁"; then BPE over the characters of the whole text.
-        var ids = ArrayPool<int>.Shared.Rent((text.Length + 1) * 4);
+        // Normalizer: prepend "▁" and turn every space into "▁"; BPE then runs over the characters.
+        var normalized = ArrayPool<char>.Shared.Rent(text.Length + 1);
         try
         {
-            var n = AppendSymbol(Metaspace, ids, 0);
-            for (var i = 0; i < text.Length;)
+            normalized[0] = Metaspace;
+            text.CopyTo(normalized.AsSpan(1));
+            var chars = normalized.AsSpan(0, text.Length + 1);
+            chars.Replace(' ', Metaspace);
+            if (!_splitAtMetaspace)
             {
-                if (Rune.DecodeFromUtf16(text[i..], out var rune, out var width) != OperationStatus.Done)
+                EncodeSymbols(chars, output, cacheable: false);
+                return;
+            }
+            // No token has "▁" after another character, so no merge crosses the start of a "▁" run: each
+            // "▁*[^▁]*" chunk can be merged (and cached) on its own with the same result as the whole text.
+            for (var start = 0; start < chars.Length;)
+            {
+                var end = start;
+                while (end < chars.Length && chars[end] == Metaspace)
+                {
+                    end++;
+                }
+                var next = chars[end..].IndexOf(Metaspace);
+                end = next < 0 ? chars.Length : end + next;
+                EncodeSymbols(chars[start..end], output, cacheable: end - start <= MaxCachedPieceLength);
+                start = end;
+            }
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(normalized);
+        }
+    }
+
+    private void EncodeSymbols(ReadOnlySpan<char> chars, List<int> output, bool cacheable)
+    {
+        if (cacheable && _cacheLookup.TryGetValue(chars, out var cached))
+        {
+            output.AddRange(cached);
+            return;
+        }
+        var ids = ArrayPool<int>.Shared.Rent(chars.Length * 4);
+        try
+        {
+            var n = 0;
+            for (var i = 0; i < chars.Length;)
+            {
+                if (Rune.DecodeFromUtf16(chars[i..], out var rune, out var width) != OperationStatus.Done)
                 {
                     rune = Rune.ReplacementChar;
                 }
                 i += width;
-                n = AppendSymbol(rune.Value == ' ' ? Metaspace : rune.Value, ids, n);
+                n = AppendSymbol(rune.Value, ids, n);
             }
             var count = BpeMerger.ForThisThread.Merge(ids.AsSpan(0, n), _merges);
-            output.AddRange(ids.AsSpan(0, count));
+            var result = ids.AsSpan(0, count);
+            output.AddRange(result);
+            if (cacheable && _cache.Count < MaxCacheEntries)
+            {
+                _cacheLookup.TryAdd(chars, result.ToArray());
+            }
         }
         finally
         {
@@ -310,11 +360,19 @@ public sealed class BpeTokenizer : ITokenizer
         }
         Span<byte> utf8 = stackalloc byte[4];
         var len = new Rune(codePoint).EncodeToUtf8(utf8);
+        var hasBytes = true;
         for (var b = 0; b < len; b++)
         {
-            var byteId = _byteToId[utf8[b]];
-            ids[n++] = byteId >= 0 ? byteId
-                : UnknownId ?? throw new InvalidOperationException($"U+{codePoint:X4} has no token, no byte fallback and no unknown token");
+            hasBytes &= _byteToId[utf8[b]] >= 0;
+        }
+        if (!hasBytes)
+        {
+            ids[n] = UnknownId ?? throw new InvalidOperationException($"U+{codePoint:X4} has no token, no byte fallback and no unknown token");
+            return n + 1;
+        }
+        for (var b = 0; b < len; b++)
+        {
+            ids[n++] = _byteToId[utf8[b]];
         }
         return n;
     }

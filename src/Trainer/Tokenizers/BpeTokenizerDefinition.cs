@@ -22,6 +22,10 @@ internal sealed class BpeTokenizerDefinition
     /// <summary>tiktoken returns a piece that is itself a token without running merges.</summary>
     public bool WholePieceFirst { get; init; }
 
+    /// <summary>SentencePiece: no token has "▁" after another character, so the text may be merged in chunks
+    /// that each start at a run of "▁".</summary>
+    public bool SplitAtMetaspace { get; init; }
+
     public PreTokenizer? PreTokenizer { get; init; }
 
     public bool AddPrefixSpace { get; init; }

