@@ -9,6 +9,8 @@ want="gpt-3-encoder@1.1.4 llama-tokenizer-js@1.2.2 js-tiktoken@1.0.21"
 stamp="$prefix/.installed"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then exit 0; fi
 mkdir -p "$prefix"
+# Vocabularies converted from older packages (tests/Trainer.Tests/Tokenizers/js/dump-vocabularies.cjs) are stale.
+rm -rf "$prefix/converted"
 # shellcheck disable=SC2086
 npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error $want
 echo "$want" > "$stamp"

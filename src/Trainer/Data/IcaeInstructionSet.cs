@@ -37,8 +37,24 @@ public sealed class IcaeInstructionSet : ISampleSource<IcaeExample>
         var skipped = new Dictionary<BadInputKind, long>();
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         var buffer = new List<int>();
-        await foreach (var (lineNumber, line) in JsonlReader.ReadLinesAsync(path, cancellationToken).ConfigureAwait(false))
+        long lastLine = 0;
+        var lines = JsonlReader.ReadLinesAsync(path, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using var linesScope = lines.ConfigureAwait(false);
+        while (true)
         {
+            try
+            {
+                if (!await lines.MoveNextAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+            {
+                throw new DataFormatException(path, lastLine + 1, BadInputKind.TruncatedFile, $"cannot read on ({e.Message})", e);
+            }
+            var (lineNumber, line) = lines.Current;
+            lastLine = lineNumber;
             if (line.Span.Trim(" \t"u8).IsEmpty)
             {
                 continue;

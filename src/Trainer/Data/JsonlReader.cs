@@ -15,7 +15,9 @@ internal static class JsonlReader
         string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        await using var stream = IsCompressed(path) ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file;
+        var compressed = IsCompressed(path);
+        await using var stream = compressed ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file;
+        long decompressed = 0;
         var buffer = new byte[1 << 16];
         int start = 0, end = 0;
         long lineNumber = 0;
@@ -43,6 +45,10 @@ internal static class JsonlReader
             var read = await stream.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
+                if (compressed)
+                {
+                    VerifyGzipSize(file, decompressed);
+                }
                 if (end > start)
                 {
                     lineNumber++;
@@ -51,6 +57,24 @@ internal static class JsonlReader
                 yield break;
             }
             end += read;
+            decompressed += read;
+        }
+    }
+
+    /// <summary>
+    /// GZipStream ends quietly when a file is cut short, so a truncated .gz would lose its tail silently. The
+    /// gzip trailer's last field is the uncompressed size mod 2^32; a cut file ends in compressed data instead.
+    /// Files of several gzip members (bgzip, pigz --independent) fail this check: recompress them with gzip.
+    /// </summary>
+    private static void VerifyGzipSize(FileStream file, long decompressed)
+    {
+        Span<byte> trailer = stackalloc byte[4];
+        var length = RandomAccess.GetLength(file.SafeFileHandle);
+        if (length < 18 || RandomAccess.Read(file.SafeFileHandle, trailer, length - 4) != 4
+            || System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer) != (uint)decompressed)
+        {
+            throw new InvalidDataException(
+                $"the gzip stream ended after {decompressed} bytes but its trailer does not match: the file is truncated, corrupt, or has several gzip members");
         }
     }
 

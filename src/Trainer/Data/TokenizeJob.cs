@@ -10,7 +10,8 @@ namespace Distributed.Trainer.Data;
 /// </summary>
 public static class TokenizeJob
 {
-    private static readonly ILogger Log = Serilog.Log.ForContext(typeof(TokenizeJob));
+    // A property, not a field: Serilog's static Log.ForContext binds to the logger configured at the time of the call.
+    private static ILogger Log => Serilog.Log.ForContext(typeof(TokenizeJob));
 
     public static async Task<DatasetManifest> RunAsync(
         TokenizeOptions options, IProgress<TokenizeProgress>? progress = null, CancellationToken cancellationToken = default)
