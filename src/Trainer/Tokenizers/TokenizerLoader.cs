@@ -61,7 +61,7 @@ public static class TokenizerLoader
             added.Add(new AddedToken(eot, "<|endoftext|>", Special: true));
             eos = eot;
         }
-        return BuildByteLevel(vocab, merges, added, PreTokenizer.Gpt2, addPrefixSpace: false, unknownId: null, eos, eos, addBos, addEos, mergesPath);
+        return BuildByteLevel(vocab, merges, added, PreTokenizer.Gpt2, addPrefixSpace: false, unknownId: null, eos, eos, addBos, addEos, mergesPath, ignoreMerges: false);
     }
 
     /// <summary>Loads a tiktoken rank file (lines of "base64 rank"), e.g. cl100k_base.tiktoken.</summary>
@@ -196,14 +196,16 @@ public static class TokenizerLoader
         {
             var pre = FindPreTokenizer(root);
             var prefix = FindByteLevelFlag(root.TryGetProperty("pre_tokenizer", out var pt) ? pt : default, "add_prefix_space");
-            return BuildByteLevel(vocab, merges, added, pre, prefix, unk, bos, eos, addBos, addEos, path);
+            // Llama-3 style files set ignore_merges: a piece that is itself a token is taken whole, as tiktoken does.
+            var ignoreMerges = model.TryGetProperty("ignore_merges", out var im) && im.ValueKind == JsonValueKind.True;
+            return BuildByteLevel(vocab, merges, added, pre, prefix, unk, bos, eos, addBos, addEos, path, ignoreMerges);
         }
         return BuildSentencePiece(vocab, merges, added, unk, bos, eos, addBos, addEos, path);
     }
 
     private static BpeTokenizer BuildByteLevel(
         Dictionary<string, int> vocab, List<(string, string)> merges, List<AddedToken> added, PreTokenizer pre,
-        bool addPrefixSpace, int? unknownId, int? bos, int? eos, bool addBos, bool addEos, string path)
+        bool addPrefixSpace, int? unknownId, int? bos, int? eos, bool addBos, bool addEos, string path, bool ignoreMerges)
     {
         var size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max(), added.Count == 0 ? 0 : added.Max(a => a.Id)) + 1;
         var tokenBytes = new byte[size][];
@@ -236,6 +238,7 @@ public static class TokenizerLoader
             Merges = BuildMerges(vocab, merges, path),
             ByteToId = byteToId,
             WholePieces = whole,
+            WholePieceFirst = ignoreMerges,
             PreTokenizer = pre,
             AddPrefixSpace = addPrefixSpace,
             UnknownId = unknownId,

@@ -24,6 +24,9 @@ internal static class NodeReference
 
     public static string ScriptDir => Path.Combine(RepoRoot, "tests", "Trainer.Tests", "Tokenizers", "js");
 
+    /// <summary>The reference vocabularies in our formats (js/dump-vocabularies.cjs), written on first use.</summary>
+    public static string ConvertedDir => Converted.Value;
+
     public static BpeTokenizer Gpt2FromTokenizerJson => Gpt2Json.Value;
 
     public static BpeTokenizer Gpt2FromVocabAndMerges => Gpt2Files.Value;

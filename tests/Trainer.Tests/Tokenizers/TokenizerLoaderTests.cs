@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Distributed.Trainer.Tokenizers;
 
 namespace Distributed.Trainer.Tests.Tokenizers;
@@ -68,6 +69,34 @@ public class TokenizerLoaderTests
     [InlineData("\tfoo ...\n\nbar", new[] { "\tfoo", " ...\n\n", "bar" })]
     public void Cl100kPreTokenizerSplitsLikeTheRegex(string text, string[] pieces) =>
         Assert.Equal(pieces, Split(PreTokenizer.Cl100k, text));
+
+    [Theory]
+    [InlineData(PreTokenizer.Gpt2Pattern)]
+    [InlineData("(?:" + PreTokenizer.Gpt2Pattern + ")")]
+    public void SplitPreTokenizerFromTokenizerJsonGivesTheReferenceIds(string pattern)
+    {
+        // Llama-3 style layout: Split(regex) then ByteLevel without its own regex; the second pattern is not a
+        // known one, so it runs on .NET's Regex (BMP text only: that engine sees UTF-16 units).
+        using var dir = new Data.TempDirectory();
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(NodeReference.ConvertedDir, "gpt2", "tokenizer.json")))!;
+        json["pre_tokenizer"] = JsonNode.Parse(JsonSerializer.Serialize(new
+        {
+            type = "Sequence",
+            pretokenizers = new object[]
+            {
+                new { type = "Split", pattern = new { Regex = pattern }, behavior = "Isolated", invert = false },
+                new { type = "ByteLevel", add_prefix_space = false, trim_offsets = true, use_regex = false },
+            },
+        }));
+        var path = dir.File("tokenizer.json");
+        File.WriteAllText(path, json.ToJsonString());
+        var split = TokenizerLoader.FromHuggingFaceJson(path);
+
+        foreach (var text in SampleTexts.All.Where(t => !t.Contains("Math letters", StringComparison.Ordinal)))
+        {
+            Assert.Equal(NodeReference.Gpt2FromTokenizerJson.Encode(text), split.Encode(text));
+        }
+    }
 
     [Fact]
     public void UnknownPatternsFallBackToARegex()
