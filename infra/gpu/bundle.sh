@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Makes .bundle/app.tar.xz: a self-contained linux-x64 publish of one .NET program (default: the GPU
+# checks), for a GPU host that has PyTorch but no .NET. The native shim travels as source (the working
+# tree) and is built there against that host's torch by infra/gpu/run.sh.
+# Usage: infra/gpu/bundle.sh [PROJECT_DIR]      e.g. infra/gpu/bundle.sh src/Silo
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+project="${1:-bench/GpuCheck}"
+out="$root/.bundle"
+rm -rf "$out/app" && mkdir -p "$out"
+dotnet publish "$root/$project" -c Release -r linux-x64 --self-contained -o "$out/app" -nologo -clp:ErrorsOnly \
+  -p:DebugType=none -p:GenerateDocumentationFile=false >/dev/null
+# Anything built against this machine's libtorch must not travel: the host builds its own shim.
+rm -f "$out/app/libdst_native.so"
+tar -C "$out" -cf - app | xz -T0 -6 > "$out/app.tar.xz"
+rm -rf "$out/app"
+echo "bundle: $out/app.tar.xz ($(du -h "$out/app.tar.xz" | cut -f1)); carry .bundle and run: bash infra/gpu/run.sh app/<program> ..."

@@ -1,0 +1,74 @@
+using System.Runtime.InteropServices;
+
+namespace Distributed.Trainer.Torch.Interop;
+
+// Mirrors Native/dst_math.cpp.
+internal static unsafe partial class NativeMethods
+{
+    [LibraryImport(Lib)] internal static partial int dst_tensor_neg(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_exp(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_log(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_sqrt(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_rsqrt(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_abs(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_sin(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_cos(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_tanh(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_sigmoid(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_square(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_reciprocal(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_sign(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_logical_not(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_isfinite(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_relu(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_silu(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_gelu(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_gelu_tanh(TensorHandle a, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_add(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_sub(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_mul(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_div(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_pow(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_maximum(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_minimum(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_eq(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_ne(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_lt(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_le(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_gt(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_ge(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_logical_and(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_logical_or(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_add_scalar(TensorHandle a, double s, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_sub_scalar(TensorHandle a, double s, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_rsub_scalar(TensorHandle a, double s, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_mul_scalar(TensorHandle a, double s, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_div_scalar(TensorHandle a, double s, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_pow_scalar(TensorHandle a, double s, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_eq_scalar(TensorHandle a, double s, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_ne_scalar(TensorHandle a, double s, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_lt_scalar(TensorHandle a, double s, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_le_scalar(TensorHandle a, double s, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_gt_scalar(TensorHandle a, double s, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_ge_scalar(TensorHandle a, double s, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_add_(TensorHandle a, TensorHandle b);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_sub_(TensorHandle a, TensorHandle b);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_mul_(TensorHandle a, TensorHandle b);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_div_(TensorHandle a, TensorHandle b);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_add_scalar_(TensorHandle a, double s);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_mul_scalar_(TensorHandle a, double s);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_matmul(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_mm(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_bmm(TensorHandle a, TensorHandle b, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_clamp(TensorHandle a, double min, double max, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_sum(TensorHandle a, long* dims, int ndim, int keepdim, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_mean(TensorHandle a, long* dims, int ndim, int keepdim, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_amax(TensorHandle a, long* dims, int ndim, int keepdim, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_amin(TensorHandle a, long* dims, int ndim, int keepdim, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_argmax(TensorHandle a, long dim, int keepdim, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_logsumexp(TensorHandle a, long dim, int keepdim, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_norm(TensorHandle a, double p, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_cumsum(TensorHandle a, long dim, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_baddbmm(TensorHandle self, TensorHandle b1, TensorHandle b2, double beta, double alpha, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_addmm(TensorHandle self, TensorHandle m1, TensorHandle m2, double beta, double alpha, out TensorHandle result);
+}
