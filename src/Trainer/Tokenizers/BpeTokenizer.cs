@@ -31,6 +31,9 @@ public sealed class BpeTokenizer : ITokenizer
     private readonly ConcurrentDictionary<string, int[]> _cache = new();
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
 
+    // ConcurrentDictionary.Count takes every bucket lock (up to 1024); a miss must not pay that.
+    private int _cacheEntries;
+
     internal BpeTokenizer(BpeTokenizerDefinition d)
     {
         Mode = d.Mode;
@@ -81,6 +84,13 @@ public sealed class BpeTokenizer : ITokenizer
 
     /// <summary>SentencePiece texts are merged per "▁" chunk (with the cache) rather than whole.</summary>
     internal bool SplitsAtMetaspace => _splitAtMetaspace;
+
+    /// <summary>Empties the cache of encoded pieces (e.g. to measure cold encoding, or to free its memory).</summary>
+    public void ClearCache()
+    {
+        _cache.Clear();
+        Volatile.Write(ref _cacheEntries, 0);
+    }
 
     /// <summary>The raw bytes a token decodes to.</summary>
     public ReadOnlySpan<byte> GetTokenBytes(int id) => _tokenBytes[id];
@@ -269,14 +279,19 @@ public sealed class BpeTokenizer : ITokenizer
         var count = BpeMerger.ForThisThread.Merge(ids[..byteCount], _merges);
         var result = ids[..count];
         output.AddRange(result);
-        if (cacheable && _cache.Count < MaxCacheEntries)
-        {
-            _cacheLookup.TryAdd(piece, result.ToArray());
-        }
+        AddToCache(cacheable, piece, result);
         if (rented is not null)
         {
             ArrayPool<int>.Shared.Return(rented);
             ArrayPool<byte>.Shared.Return(rentedBytes!);
+        }
+    }
+
+    private void AddToCache(bool cacheable, ReadOnlySpan<char> key, ReadOnlySpan<int> ids)
+    {
+        if (cacheable && Volatile.Read(ref _cacheEntries) < MaxCacheEntries && _cacheLookup.TryAdd(key, ids.ToArray()))
+        {
+            Interlocked.Increment(ref _cacheEntries);
         }
     }
 
@@ -339,10 +354,7 @@ public sealed class BpeTokenizer : ITokenizer
             var count = BpeMerger.ForThisThread.Merge(ids.AsSpan(0, n), _merges);
             var result = ids.AsSpan(0, count);
             output.AddRange(result);
-            if (cacheable && _cache.Count < MaxCacheEntries)
-            {
-                _cacheLookup.TryAdd(chars, result.ToArray());
-            }
+            AddToCache(cacheable, chars, result);
         }
         finally
         {
