@@ -169,6 +169,32 @@ public class TokenizeJobTests
     }
 
     [Fact]
+    public async Task CancelledJobWritesNoManifest()
+    {
+        using var dir = new TempDirectory();
+        var input = dir.File("a.jsonl");
+        await WriteJsonlAsync(input, CorpusSample.Select(t => Json("text", t)), gzip: false);
+        var store = new LocalDirectoryShardStore(dir.File("out"));
+        using var cts = new CancellationTokenSource();
+        var options = new TokenizeOptions
+        {
+            Inputs = [input],
+            Tokenizer = NodeReference.Gpt2FromVocabAndMerges,
+            TokenizerName = "gpt2",
+            Output = store,
+            ShardTokens = 1_000,
+            BatchDocuments = 16,
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TokenizeJob.RunAsync(
+            options, new SyncProgress(p => { if (p.Shards == 2) { cts.Cancel(); } }), cts.Token));
+
+        var names = await store.ListAsync();
+        Assert.DoesNotContain(DatasetManifest.DefaultName, names);
+        Assert.InRange(names.Count, 2, 3);
+    }
+
+    [Fact]
     public async Task FailedAtomicWriteLeavesNeitherObjectNorTempFile()
     {
         using var dir = new TempDirectory();

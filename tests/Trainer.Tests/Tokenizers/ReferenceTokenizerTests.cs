@@ -60,6 +60,13 @@ public class ReferenceTokenizerTests
     }
 
     [Fact]
+    public void MissingReferencePackageFailsWithTheSetupHint()
+    {
+        var e = Assert.ThrowsAny<Exception>(() => NodeReference.PackageDir("no-such-reference-tokenizer"));
+        Assert.Contains("run infra/setup.sh", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EncodeBatchEqualsOneByOne()
     {
         var texts = Enumerable.Range(0, 200).Select(i => SampleTexts.All[i % SampleTexts.All.Length] + i).ToArray();
