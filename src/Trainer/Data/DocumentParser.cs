@@ -16,26 +16,46 @@ internal static class DocumentParser
             (kind, reason) = (BadInputKind.InvalidUtf8, $"invalid UTF-8 at byte {valid} of the line");
             return false;
         }
+        // Utf8JsonReader over the line itself: no copy and no document tree per line on the tokenize job's
+        // sequential path. Reading to the end also rejects trailing garbage after the object.
+        JsonTokenType? found = null;
         try
         {
-            using var doc = JsonDocument.Parse(line.ToArray());
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            var reader = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                (kind, reason) = (BadInputKind.MalformedJson, $"expected a JSON object, got {doc.RootElement.ValueKind}");
+                (kind, reason) = (BadInputKind.MalformedJson, $"expected a JSON object, got {(line.IsEmpty ? "nothing" : reader.TokenType.ToString())}");
                 return false;
             }
-            if (!doc.RootElement.TryGetProperty(field, out var value) || value.ValueKind != JsonValueKind.String)
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                (kind, reason) = (BadInputKind.MissingTextField, value.ValueKind == JsonValueKind.Undefined
-                    ? $"no \"{field}\" field (set TokenizeOptions.TextField to the field that holds the text)"
-                    : $"field \"{field}\" is a {value.ValueKind}, not a string");
-                return false;
+                var match = found is null && reader.ValueTextEquals(field);
+                reader.Read();
+                if (match)
+                {
+                    found = reader.TokenType;
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        text = reader.GetString()!;
+                    }
+                }
+                reader.Skip();
             }
-            text = value.GetString()!;
+            while (reader.Read())
+            {
+                // Only whitespace may follow the object; anything else makes Read throw.
+            }
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             (kind, reason) = (BadInputKind.MalformedJson, $"malformed JSON: {e.Message}");
+            return false;
+        }
+        if (found != JsonTokenType.String)
+        {
+            (kind, reason) = (BadInputKind.MissingTextField, found is null
+                ? $"no \"{field}\" field (set TokenizeOptions.TextField to the field that holds the text)"
+                : $"field \"{field}\" is a {found}, not a string");
             return false;
         }
         if (string.IsNullOrWhiteSpace(text))

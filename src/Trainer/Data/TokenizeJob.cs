@@ -30,10 +30,10 @@ public static class TokenizeJob
         {
             state.CurrentFile = file;
             await ReadFileAsync(file, state, cancellationToken).ConfigureAwait(false);
-            await state.FlushBatchAsync(cancellationToken).ConfigureAwait(false);
             state.FilesDone++;
-            state.Report();
         }
+        await state.SubmitBatchAsync(cancellationToken).ConfigureAwait(false);
+        await state.DrainAsync(cancellationToken).ConfigureAwait(false);
         await state.CloseShardAsync(cancellationToken).ConfigureAwait(false);
         var manifest = new DatasetManifest
         {
@@ -72,7 +72,7 @@ public static class TokenizeJob
                     state.Batch.Add(text);
                     if (state.Batch.Count >= state.Options.BatchDocuments)
                     {
-                        await state.FlushBatchAsync(cancellationToken).ConfigureAwait(false);
+                        await state.SubmitBatchAsync(cancellationToken).ConfigureAwait(false);
                     }
                     continue;
                 }
@@ -111,6 +111,7 @@ public static class TokenizeJob
     private sealed class RunState(TokenizeOptions options, int tokenWidth, int filesTotal, IProgress<TokenizeProgress>? progress)
     {
         private ShardBuilder _shard = new(tokenWidth);
+        private Task<int[][]>? _pending;
 
         public TokenizeOptions Options { get; } = options;
 
@@ -142,14 +143,29 @@ public static class TokenizeJob
             Log.Warning("Skipped {File}:{Line}: {Reason}", file, line, reason);
         }
 
-        public async Task FlushBatchAsync(CancellationToken cancellationToken)
+        /// <summary>Starts encoding the collected batch on the thread pool and returns once the previous batch
+        /// is in its shard, so reading the next batch overlaps encoding this one.</summary>
+        public async Task SubmitBatchAsync(CancellationToken cancellationToken)
         {
             if (Batch.Count == 0)
             {
                 return;
             }
-            var encoded = Encode(Batch);
+            string[] texts = [.. Batch];
             Batch.Clear();
+            await DrainAsync(cancellationToken).ConfigureAwait(false);
+            _pending = Task.Run(() => Encode(texts), cancellationToken);
+        }
+
+        /// <summary>Appends the batch being encoded, in input order, closing shards as they fill.</summary>
+        public async Task DrainAsync(CancellationToken cancellationToken)
+        {
+            if (_pending is null)
+            {
+                return;
+            }
+            var encoded = await _pending.ConfigureAwait(false);
+            _pending = null;
             foreach (var ids in encoded)
             {
                 _shard.Add(ids);
@@ -180,13 +196,13 @@ public static class TokenizeJob
         public void Report() =>
             progress?.Report(new TokenizeProgress(FilesDone, filesTotal, CurrentFile, Documents, SkippedTotal, Tokens, Shards.Count));
 
-        private int[][] Encode(List<string> texts)
+        private int[][] Encode(string[] texts)
         {
             var tokenizer = Options.Tokenizer;
-            var results = new int[texts.Count][];
+            var results = new int[texts.Length][];
             Parallel.For(
                 0,
-                texts.Count,
+                texts.Length,
                 new ParallelOptions { MaxDegreeOfParallelism = Options.MaxDegreeOfParallelism },
                 () => new List<int>(4096),
                 (i, _, buffer) =>

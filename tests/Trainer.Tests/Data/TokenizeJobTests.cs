@@ -81,6 +81,8 @@ public class TokenizeJobTests
     {
         { "{\"text\": \"unterminated", BadInputKind.MalformedJson, 2 },
         { "[1, 2]", BadInputKind.MalformedJson, 2 },
+        { "{\"text\": \"ok\"} trailing", BadInputKind.MalformedJson, 2 },
+        { "{\"meta\": {\"text\": \"nested\"}, \"text\": [\"a\"]}", BadInputKind.MissingTextField, 2 },
         { "{\"title\": \"no text\"}", BadInputKind.MissingTextField, 2 },
         { "{\"text\": 42}", BadInputKind.MissingTextField, 2 },
         { "{\"text\": \"   \"}", BadInputKind.EmptyDocument, 2 },
