@@ -37,51 +37,51 @@ public sealed class IcaeInstructionSet : ISampleSource<IcaeExample>
         var skipped = new Dictionary<BadInputKind, long>();
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         var buffer = new List<int>();
-        long lastLine = 0;
-        var lines = JsonlReader.ReadLinesAsync(path, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        await using var linesScope = lines.ConfigureAwait(false);
-        while (true)
+        try
         {
-            try
-            {
-                if (!await lines.MoveNextAsync().ConfigureAwait(false))
-                {
-                    break;
-                }
-            }
-            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
-            {
-                throw new DataFormatException(path, lastLine + 1, BadInputKind.TruncatedFile, $"cannot read on ({e.Message})", e);
-            }
-            var (lineNumber, line) = lines.Current;
-            lastLine = lineNumber;
-            if (line.Span.Trim(" \t"u8).IsEmpty)
-            {
-                continue;
-            }
-            hash.AppendData(line.Span);
-            if (!DocumentParser.TryParse(line.Span, contextField, out var context, out var kind, out var reason)
-                || !DocumentParser.TryParse(line.Span, promptField, out var prompt, out kind, out reason)
-                || !DocumentParser.TryParse(line.Span, responseField, out var response, out kind, out reason))
-            {
-                if (onBadInput == BadInputPolicy.Fail)
-                {
-                    throw new DataFormatException(path, lineNumber, kind, reason);
-                }
-                skipped[kind] = skipped.GetValueOrDefault(kind) + 1;
-                continue;
-            }
-            var contextIds = Tokenize(tokenizer, context, buffer);
-            if (contextIds.Length > options.ContextTokens)
-            {
-                contextIds = contextIds[..options.ContextTokens];
-            }
-            var responseIds = Tokenize(tokenizer, response, buffer);
-            int[] target = options.EosId is { } eos ? [.. responseIds, eos] : responseIds;
-            examples.Add(new IcaeExample(
-                examples.Count, IcaeObjective.Instruction, contextIds, options.SlotsFor(contextIds.Length), Tokenize(tokenizer, prompt, buffer), target));
+            await ReadAsync().ConfigureAwait(false);
+        }
+        catch (TruncatedInputException) when (onBadInput == BadInputPolicy.Skip)
+        {
+            skipped[BadInputKind.TruncatedFile] = skipped.GetValueOrDefault(BadInputKind.TruncatedFile) + 1;
+        }
+        catch (TruncatedInputException e)
+        {
+            throw new DataFormatException(path, e.Line, BadInputKind.TruncatedFile, e.Message, e);
         }
         return new IcaeInstructionSet(Convert.ToHexStringLower(hash.GetHashAndReset())[..16], seed, examples, skipped);
+
+        async Task ReadAsync()
+        {
+            await foreach (var (lineNumber, line) in JsonlReader.ReadLinesAsync(path, cancellationToken).ConfigureAwait(false))
+            {
+                if (line.Span.Trim(" \t"u8).IsEmpty)
+                {
+                    continue;
+                }
+                hash.AppendData(line.Span);
+                if (!DocumentParser.TryParse(line.Span, contextField, out var context, out var kind, out var reason)
+                    || !DocumentParser.TryParse(line.Span, promptField, out var prompt, out kind, out reason)
+                    || !DocumentParser.TryParse(line.Span, responseField, out var response, out kind, out reason))
+                {
+                    if (onBadInput == BadInputPolicy.Fail)
+                    {
+                        throw new DataFormatException(path, lineNumber, kind, reason);
+                    }
+                    skipped[kind] = skipped.GetValueOrDefault(kind) + 1;
+                    continue;
+                }
+                var contextIds = Tokenize(tokenizer, context, buffer);
+                if (contextIds.Length > options.ContextTokens)
+                {
+                    contextIds = contextIds[..options.ContextTokens];
+                }
+                var responseIds = Tokenize(tokenizer, response, buffer);
+                int[] target = options.EosId is { } eos ? [.. responseIds, eos] : responseIds;
+                examples.Add(new IcaeExample(
+                    examples.Count, IcaeObjective.Instruction, contextIds, options.SlotsFor(contextIds.Length), Tokenize(tokenizer, prompt, buffer), target));
+            }
+        }
     }
 
     private static int[] Tokenize(ITokenizer tokenizer, string text, List<int> buffer)

@@ -42,12 +42,20 @@ internal static class JsonlReader
             {
                 Array.Resize(ref buffer, buffer.Length * 2);
             }
-            var read = await stream.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
+            int read;
+            try
+            {
+                read = await stream.ReadAsync(buffer.AsMemory(end), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException and not FileNotFoundException and not DirectoryNotFoundException)
+            {
+                throw new TruncatedInputException(lineNumber + 1, $"cannot read on ({e.Message}); the file is truncated or corrupt", e);
+            }
             if (read == 0)
             {
                 if (compressed)
                 {
-                    VerifyGzipSize(file, decompressed);
+                    VerifyGzipSize(file, decompressed, lineNumber + 1);
                 }
                 if (end > start)
                 {
@@ -66,14 +74,15 @@ internal static class JsonlReader
     /// gzip trailer's last field is the uncompressed size mod 2^32; a cut file ends in compressed data instead.
     /// Files of several gzip members (bgzip, pigz --independent) fail this check: recompress them with gzip.
     /// </summary>
-    private static void VerifyGzipSize(FileStream file, long decompressed)
+    private static void VerifyGzipSize(FileStream file, long decompressed, long line)
     {
         Span<byte> trailer = stackalloc byte[4];
         var length = RandomAccess.GetLength(file.SafeFileHandle);
         if (length < 18 || RandomAccess.Read(file.SafeFileHandle, trailer, length - 4) != 4
             || System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer) != (uint)decompressed)
         {
-            throw new InvalidDataException(
+            throw new TruncatedInputException(
+                line,
                 $"the gzip stream ended after {decompressed} bytes but its trailer does not match: the file is truncated, corrupt, or has several gzip members");
         }
     }

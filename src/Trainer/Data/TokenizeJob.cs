@@ -57,12 +57,10 @@ public static class TokenizeJob
 
     private static async Task ReadFileAsync(string file, RunState state, CancellationToken cancellationToken)
     {
-        long lastLine = 0;
         try
         {
             await foreach (var (lineNumber, line) in JsonlReader.ReadLinesAsync(file, cancellationToken).ConfigureAwait(false))
             {
-                lastLine = lineNumber;
                 if (line.Span.Trim(" \t"u8).IsEmpty)
                 {
                     continue;
@@ -79,9 +77,9 @@ public static class TokenizeJob
                 state.Bad(file, lineNumber, kind, reason);
             }
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException and not FileNotFoundException and not DirectoryNotFoundException)
+        catch (TruncatedInputException e)
         {
-            state.Bad(file, lastLine + 1, BadInputKind.TruncatedFile, $"cannot read on ({e.Message}); the file is truncated or corrupt", e);
+            state.Bad(file, e.Line, BadInputKind.TruncatedFile, e.Message, e);
         }
     }
 

@@ -171,6 +171,26 @@ public class TokenizeJobTests
     }
 
     [Fact]
+    public async Task StoreFailuresAreNotMistakenForBadInput()
+    {
+        using var dir = new TempDirectory();
+        var input = dir.File("a.jsonl");
+        await WriteJsonlAsync(input, CorpusSample.Take(100).Select(t => Json("text", t)), gzip: false);
+        var options = new TokenizeOptions
+        {
+            Inputs = [input],
+            Tokenizer = NodeReference.Gpt2FromVocabAndMerges,
+            TokenizerName = "gpt2",
+            Output = new FullDiskStore(),
+            ShardTokens = 500,
+            BatchDocuments = 8,
+            OnBadInput = BadInputPolicy.Skip,
+        };
+        var e = await Assert.ThrowsAsync<IOException>(() => TokenizeJob.RunAsync(options));
+        Assert.Equal("disk full", e.Message);
+    }
+
+    [Fact]
     public async Task CancelledJobWritesNoManifest()
     {
         using var dir = new TempDirectory();
@@ -229,6 +249,20 @@ public class TokenizeJobTests
         {
             await writer.WriteLineAsync(line);
         }
+    }
+
+    /// <summary>Fails the first write only, so a swallowed failure would let the job finish.</summary>
+    private sealed class FullDiskStore : IShardStore
+    {
+        private int _writes;
+
+        public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) => throw new FileNotFoundException(name);
+
+        public Task WriteAtomicAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default) =>
+            Interlocked.Increment(ref _writes) == 1 ? throw new IOException("disk full") : write(Stream.Null, cancellationToken);
+
+        public Task<IReadOnlyList<string>> ListAsync(string prefix = "", CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<string>>([]);
     }
 
     /// <summary>Progress&lt;T&gt; posts to the thread pool; tests need every report before the job returns.</summary>
