@@ -8,15 +8,17 @@ namespace Distributed.Trainer.Data;
 public sealed class TokenShard
 {
     private readonly long[] _offsets;
-    private readonly ushort[]? _tokens16;
-    private readonly uint[]? _tokens32;
+    private readonly byte[] _bytes;
+    private readonly int _tokensStart;
+    private readonly int _tokenWidth;
 
-    private TokenShard(ShardInfo info, long[] offsets, ushort[]? tokens16, uint[]? tokens32)
+    private TokenShard(ShardInfo info, long[] offsets, byte[] bytes, int tokensStart, int tokenWidth)
     {
         Info = info;
         _offsets = offsets;
-        _tokens16 = tokens16;
-        _tokens32 = tokens32;
+        _bytes = bytes;
+        _tokensStart = tokensStart;
+        _tokenWidth = tokenWidth;
     }
 
     public ShardInfo Info { get; }
@@ -25,13 +27,21 @@ public sealed class TokenShard
 
     public static async Task<TokenShard> LoadAsync(IShardStore store, ShardInfo info, CancellationToken cancellationToken = default)
     {
-        byte[] bytes;
+        // Read exactly the size the manifest recorded (plus one byte to notice a longer object), without the
+        // copies a MemoryStream would make: shards are the largest objects a rank holds.
+        var bytes = new byte[info.Bytes];
         var stream = await store.OpenReadAsync(info.Name, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            using var memory = new MemoryStream();
-            await stream.CopyToAsync(memory, cancellationToken).ConfigureAwait(false);
-            bytes = memory.ToArray();
+            var read = await stream.ReadAtLeastAsync(bytes, bytes.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read < bytes.Length)
+            {
+                throw new CorruptShardException(info.Name, $"{read} bytes, the manifest says {info.Bytes} (truncated)");
+            }
+            if (await stream.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) > 0)
+            {
+                throw new CorruptShardException(info.Name, $"longer than the {info.Bytes} bytes the manifest says (overwritten?)");
+            }
         }
         return Parse(bytes, info);
     }
@@ -77,10 +87,7 @@ public sealed class TokenShard
         {
             throw new CorruptShardException(info.Name, "document offsets do not cover the tokens");
         }
-        var body = span[(ShardFormat.HeaderBytes + (int)(8 * (docs + 1)))..];
-        return width == 2
-            ? new TokenShard(info, offsets, MemoryMarshal.Cast<byte, ushort>(body).ToArray(), null)
-            : new TokenShard(info, offsets, null, MemoryMarshal.Cast<byte, uint>(body).ToArray());
+        return new TokenShard(info, offsets, bytes, ShardFormat.HeaderBytes + (int)(8 * (docs + 1)), width);
     }
 
     public int DocumentLength(int document) => (int)(_offsets[document + 1] - _offsets[document]);
@@ -92,18 +99,19 @@ public sealed class TokenShard
         {
             throw new ArgumentOutOfRangeException(nameof(start), $"tokens {start}..{start + destination.Length} outside document {document} of length {DocumentLength(document)}");
         }
-        var from = (int)_offsets[document] + start;
-        if (_tokens16 is not null)
+        var from = _tokensStart + (((int)_offsets[document] + start) * _tokenWidth);
+        var src = _bytes.AsSpan(from, destination.Length * _tokenWidth);
+        if (_tokenWidth == 2)
         {
-            var src = _tokens16.AsSpan(from, destination.Length);
-            for (var i = 0; i < src.Length; i++)
+            var tokens = MemoryMarshal.Cast<byte, ushort>(src);
+            for (var i = 0; i < tokens.Length; i++)
             {
-                destination[i] = src[i];
+                destination[i] = tokens[i];
             }
         }
         else
         {
-            MemoryMarshal.Cast<uint, int>(_tokens32.AsSpan(from, destination.Length)).CopyTo(destination);
+            MemoryMarshal.Cast<byte, int>(src).CopyTo(destination);
         }
     }
 }

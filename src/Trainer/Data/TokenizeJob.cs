@@ -17,6 +17,8 @@ public static class TokenizeJob
         TokenizeOptions options, IProgress<TokenizeProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ShardTokens, 1);
+        // A shard is read into one array, so it must stay well below 2 GiB (256M tokens is 1 GiB at uint32).
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.ShardTokens, 256L << 20);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchDocuments, 1);
         var tokenizer = options.Tokenizer;
         if (options.PrependBos && tokenizer.BosId is null || options.AppendEos && tokenizer.EosId is null)

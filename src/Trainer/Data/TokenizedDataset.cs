@@ -29,11 +29,8 @@ public sealed class TokenizedDataset
         IShardStore store, string manifestName = DatasetManifest.DefaultName, CancellationToken cancellationToken = default)
     {
         var manifest = await DatasetManifest.LoadAsync(store, manifestName, cancellationToken).ConfigureAwait(false);
-        var shards = new TokenShard[manifest.Shards.Count];
-        for (var i = 0; i < shards.Length; i++)
-        {
-            shards[i] = await TokenShard.LoadAsync(store, manifest.Shards[i], cancellationToken).ConfigureAwait(false);
-        }
+        // Shards load and hash in parallel; order is the manifest's.
+        var shards = await Task.WhenAll(manifest.Shards.Select(s => TokenShard.LoadAsync(store, s, cancellationToken))).ConfigureAwait(false);
         return new TokenizedDataset(manifest, shards);
     }
 

@@ -166,8 +166,14 @@ public class TokenizeJobTests
         e = await Assert.ThrowsAsync<CorruptShardException>(() => TokenizedDataset.OpenAsync(store));
         Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
 
+        await File.WriteAllBytesAsync(path, [.. original, 0, 0]);
+        e = await Assert.ThrowsAsync<CorruptShardException>(() => TokenizedDataset.OpenAsync(store));
+        Assert.Contains("longer", e.Message, StringComparison.Ordinal);
+
         await File.WriteAllBytesAsync(path, original);
-        Assert.Equal(4, (await TokenizedDataset.OpenAsync(store)).DocumentCount);
+        var reopened = await TokenizedDataset.OpenAsync(store);
+        Assert.Equal(4, reopened.DocumentCount);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => TestDatasets.Token(1, i)), reopened.GetTokens(1));
     }
 
     [Fact]
