@@ -1,0 +1,39 @@
+namespace Distributed.Trainer.Data;
+
+/// <summary>
+/// Which global positions each rank trains on. A step of world size W and per-rank batch B covers positions
+/// cursor.Consumed .. cursor.Consumed + W*B - 1; rank r takes cursor.Consumed + r + k*W (k &lt; B). The ranks'
+/// slices are disjoint and together cover the step, and the cursor alone says what is done, so a job resumed at
+/// another world size continues with exactly the samples not yet trained on. An epoch's last step may be short:
+/// positions past the epoch's end are not handed out.
+/// </summary>
+public static class RankSlice
+{
+    /// <summary>Global positions (in the epoch's <see cref="SampleOrder"/>) of rank <paramref name="rank"/>'s batch.</summary>
+    public static long[] Positions(DataCursor cursor, int rank, int worldSize, int batchPerRank, long samplesPerEpoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(worldSize, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rank);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, worldSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchPerRank, 1);
+        var positions = new List<long>(batchPerRank);
+        for (var k = 0; k < batchPerRank; k++)
+        {
+            var p = cursor.Consumed + rank + ((long)k * worldSize);
+            if (p < samplesPerEpoch)
+            {
+                positions.Add(p);
+            }
+        }
+        return [.. positions];
+    }
+
+    /// <summary>The cursor after a committed step; the epoch rolls over once every position was handed out.</summary>
+    public static DataCursor Advance(DataCursor cursor, int worldSize, int batchPerRank, long samplesPerEpoch)
+    {
+        var consumed = cursor.Consumed + ((long)worldSize * batchPerRank);
+        return consumed >= samplesPerEpoch
+            ? cursor with { Epoch = cursor.Epoch + 1, Consumed = 0 }
+            : cursor with { Consumed = consumed };
+    }
+}
