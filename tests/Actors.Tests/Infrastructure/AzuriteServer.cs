@@ -27,7 +27,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         // The SDK may speak a newer service version than this Azurite knows; the API surface used here is old and stable.
         var process = ExternalProcess.Start("azurite", program, ["--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", dataDir, "--skipApiVersionCheck", "--silent", "--loose"]);
         var server = new AzuriteServer(process, dataDir, port);
-        await process.WaitForLineAsync("successfully listening", TimeSpan.FromSeconds(30));
+        await process.WaitForLineAsync("successfully listens", TimeSpan.FromSeconds(30));
         return server;
     }
 
