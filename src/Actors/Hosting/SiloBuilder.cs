@@ -104,6 +104,8 @@ public sealed class SiloBuilder
         services.AddSingleton(_time);
         services.AddLogging(logging =>
         {
+            // Kestrel's per-request Information events would cost more than the grain calls they describe.
+            logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             if (_serilog is not null)
             {
                 logging.AddSerilog(_serilog.ForContext("SiloName", _options.Name), dispose: false);

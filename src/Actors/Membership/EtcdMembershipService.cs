@@ -17,6 +17,7 @@ public sealed partial class EtcdMembershipService(EtcdClient client, EtcdOptions
     private readonly CancellationTokenSource _stopping = new();
     private SiloInfo? _local;
     private long _leaseId;
+    private long _leaseConfirmedAt;
     private Task _keepAliveLoop = Task.CompletedTask;
     private Task _watchLoop = Task.CompletedTask;
 
@@ -30,6 +31,9 @@ public sealed partial class EtcdMembershipService(EtcdClient client, EtcdOptions
 
     public MembershipSnapshot Current => _snapshots.Current;
 
+    // Measured from when the last successful grant or keep-alive was sent, so it never overestimates the lease.
+    public bool HoldsLease => time.GetElapsedTime(Interlocked.Read(ref _leaseConfirmedAt)) < options.LeaseTtl;
+
     private string Prefix => $"/distributed/{options.ClusterId}/silos/";
 
     public IAsyncEnumerable<MembershipSnapshot> WatchAsync(CancellationToken cancellationToken) => _snapshots.WatchAsync(cancellationToken);
@@ -37,7 +41,7 @@ public sealed partial class EtcdMembershipService(EtcdClient client, EtcdOptions
     public async Task JoinAsync(SiloInfo local, CancellationToken cancellationToken)
     {
         _local = local;
-        await RegisterAsync(cancellationToken);
+        await RegisterAsync(confirm: true, cancellationToken);
         await RefreshAsync(cancellationToken);
         _keepAliveLoop = Task.Run(() => KeepAliveLoopAsync(_stopping.Token), CancellationToken.None);
         _watchLoop = Task.Run(() => WatchLoopAsync(_stopping.Token), CancellationToken.None);
@@ -72,13 +76,19 @@ public sealed partial class EtcdMembershipService(EtcdClient client, EtcdOptions
         await Task.WhenAll(_keepAliveLoop, _watchLoop);
     }
 
-    private async Task RegisterAsync(CancellationToken cancellationToken)
+    private async Task<long> RegisterAsync(bool confirm, CancellationToken cancellationToken)
     {
+        var sent = time.GetTimestamp();
         var lease = await client.GrantLeaseAsync(options.LeaseTtl, cancellationToken);
         var value = JsonSerializer.SerializeToUtf8Bytes(Local, ActorsJsonContext.Default.SiloInfo);
         await client.PutAsync(Prefix + Local.SiloId, value, lease, cancellationToken);
         Interlocked.Exchange(ref _leaseId, lease);
+        if (confirm)
+        {
+            Interlocked.Exchange(ref _leaseConfirmedAt, sent);
+        }
         LogRegistered(Local.SiloId, lease, options.LeaseTtl.TotalSeconds);
+        return sent;
     }
 
     private async Task<long> RefreshAsync(CancellationToken cancellationToken)
@@ -105,17 +115,22 @@ public sealed partial class EtcdMembershipService(EtcdClient client, EtcdOptions
             try
             {
                 await Task.Delay(period, time, cancellationToken);
+                var sent = time.GetTimestamp();
                 if (await client.KeepAliveAsync(LeaseId, cancellationToken))
                 {
+                    Interlocked.Exchange(ref _leaseConfirmedAt, sent);
                     continue;
                 }
                 LogLeaseLost(LeaseId);
-                await RegisterAsync(cancellationToken);
+                // Calls stay refused until every activation re-registered under the new lease (or was dropped for a
+                // newer one elsewhere); only then is this silo's view of its grains true again.
+                var registered = await RegisterAsync(confirm: false, cancellationToken);
                 await RefreshAsync(cancellationToken);
                 if (LeaseRenewed is { } handler)
                 {
                     await handler(LeaseId);
                 }
+                Interlocked.Exchange(ref _leaseConfirmedAt, registered);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -8,6 +8,12 @@ public interface IMembershipService
 
     MembershipSnapshot Current { get; }
 
+    /// <summary>
+    /// False while this silo cannot confirm that its registration (and so its directory entries) still exists: its
+    /// activations must not run calls then, or a grain that re-activated elsewhere would briefly run twice.
+    /// </summary>
+    bool HoldsLease { get; }
+
     /// <summary>The current snapshot, then every later one, until cancelled.</summary>
     IAsyncEnumerable<MembershipSnapshot> WatchAsync(CancellationToken cancellationToken);
 

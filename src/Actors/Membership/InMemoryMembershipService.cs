@@ -9,6 +9,8 @@ public sealed class InMemoryMembershipService(InMemoryMembershipTable table) : I
 
     public MembershipSnapshot Current => table.Updates.Current;
 
+    public bool HoldsLease => true;
+
     public IAsyncEnumerable<MembershipSnapshot> WatchAsync(CancellationToken cancellationToken) => table.Updates.WatchAsync(cancellationToken);
 
     public Task JoinAsync(SiloInfo local, CancellationToken cancellationToken)

@@ -116,6 +116,7 @@ public sealed partial class CallRouter(
         var self = membership.Local;
         if (options.HostsGrains && catalog.Find(grainId) is { } local)
         {
+            EnsureLease(self);
             return await local.InvokeAsync(method, arguments, cancellationToken);
         }
         var address = await LookupAsync(grainId, cancellationToken);
@@ -123,7 +124,14 @@ public sealed partial class CallRouter(
         {
             if (address.SiloId == self.SiloId)
             {
-                // Our own entry without an activation here (a deactivation could not unregister): drop it, resolve again.
+                // Our own entry: the activation may have been created here since the catalog was checked above, so look
+                // again. Only an entry whose activation left the catalog is stale (removing a live one would let
+                // another silo activate the grain a second time).
+                if (catalog.Find(grainId) is { } created && created.ActivationId == address.ActivationId)
+                {
+                    EnsureLease(self);
+                    return await created.InvokeAsync(method, arguments, cancellationToken);
+                }
                 await directory.UnregisterAsync(address, cancellationToken);
                 throw new ActivationGoneException(grainId);
             }
@@ -134,9 +142,18 @@ public sealed partial class CallRouter(
         var target = placeHere ? self : placement.Place(grainId, type.GrainClass, membership.Current);
         if (target.SiloId == self.SiloId && options.HostsGrains)
         {
+            EnsureLease(self);
             return await catalog.GetOrCreate(grainId, type).InvokeAsync(method, arguments, cancellationToken);
         }
         return await SendAsync(target, type, grainId, method, arguments, placeHere: true, hops, deadline, cancellationToken);
+    }
+
+    private void EnsureLease(SiloInfo self)
+    {
+        if (!membership.HoldsLease)
+        {
+            throw new SiloUnavailableException($"Silo {self.Name} cannot confirm its lease, so its grains may have moved; retry shortly.");
+        }
     }
 
     private async Task<GrainAddress?> LookupAsync(GrainId grainId, CancellationToken cancellationToken)
@@ -145,7 +162,16 @@ public sealed partial class CallRouter(
         {
             return cached;
         }
-        var address = await directory.LookupAsync(grainId, cancellationToken);
+        GrainAddress? address;
+        try
+        {
+            address = await directory.LookupAsync(grainId, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // etcd unreachable (restarting): retry until the call's deadline rather than fail at once.
+            throw new SiloUnavailableException($"The grain directory is unreachable while resolving {grainId}: {ex.Message}", ex);
+        }
         if (address is not null)
         {
             _cache[grainId] = address;

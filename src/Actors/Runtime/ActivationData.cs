@@ -1,4 +1,5 @@
 using Distributed.Actors.GrainDirectory;
+using Distributed.Actors.Messaging;
 using Distributed.Actors.State;
 using Microsoft.Extensions.Logging;
 
@@ -159,7 +160,18 @@ public sealed partial class ActivationData
 
     private async Task ActivateAsync()
     {
-        var winner = await Runtime.Directory.RegisterAsync(Address, CancellationToken.None);
+        GrainAddress winner;
+        try
+        {
+            winner = await Runtime.Directory.RegisterAsync(Address, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The directory is unreachable (etcd down): nothing ran yet, so the caller may retry until its deadline.
+            State = ActivationState.Deactivated;
+            _catalog.Remove(this);
+            throw new SiloUnavailableException($"Cannot register {GrainId} in the grain directory: {ex.Message}", ex);
+        }
         if (winner != Address)
         {
             // Another silo activated the grain first: this activation never runs, the caller is forwarded to the winner.

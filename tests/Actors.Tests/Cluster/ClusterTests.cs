@@ -45,7 +45,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
     [Fact]
     public async Task Concurrent_first_calls_from_all_silos_make_one_activation_per_grain()
     {
-        var keys = Enumerable.Range(0, 24).Select(i => $"hammer-{Guid.NewGuid():N}").ToArray();
+        var keys = Enumerable.Range(0, 48).Select(i => $"hammer-{Guid.NewGuid():N}").ToArray();
         var probes = Cluster.Silos.Select(s => Cluster.Grains.GetGrain<IProbeGrain>($"{s.Name}/probe")).ToList();
         await Task.WhenAll(probes.Select(p => p.WhereAsync()));
 

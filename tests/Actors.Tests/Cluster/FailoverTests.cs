@@ -53,8 +53,12 @@ public sealed class FailoverTests(ITestOutputHelper output)
         cluster.Etcd.Kill();
         // Grains the client already resolved keep answering while etcd is down.
         Assert.Equal(before[keys[0]].ActivationId, (await cluster.Grains.GetGrain<ICounterGrain>(keys[0]).WhereAsync()).ActivationId);
+        // A grain nobody resolved yet needs the directory: its first call waits for etcd instead of failing.
+        var fresh = cluster.Grains.GetGrain<ICounterGrain>(Guid.NewGuid().ToString("N")).IncrementAsync();
         await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(fresh.IsCompleted);
         await cluster.Etcd.RestartAsync();
+        Assert.Equal(1, await fresh);
 
         await cluster.WaitForHostsAsync(3, TimeSpan.FromSeconds(15));
         foreach (var key in keys)
