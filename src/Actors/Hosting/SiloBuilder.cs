@@ -23,6 +23,7 @@ public sealed class SiloBuilder
     private readonly SiloOptions _options = new();
     private readonly GrainTypeRegistry _registry = new();
     private EtcdOptions? _etcd;
+    private InMemoryCluster? _inMemoryCluster;
     private Serilog.ILogger? _serilog;
     private TimeProvider _time = TimeProvider.System;
 
@@ -38,6 +39,13 @@ public sealed class SiloBuilder
     public SiloBuilder UseEtcdClustering(EtcdOptions etcd)
     {
         _etcd = etcd;
+        return this;
+    }
+
+    /// <summary>Joins an in-process cluster of several silos (tests, single-machine multi-silo experiments).</summary>
+    public SiloBuilder UseInMemoryCluster(InMemoryCluster cluster)
+    {
+        _inMemoryCluster = cluster;
         return this;
     }
 
@@ -118,7 +126,15 @@ public sealed class SiloBuilder
         services.AddSingleton<IGrainFactory, GrainFactory>();
         services.AddSingleton<SiloRuntime>();
         services.AddSingleton<IIncomingGrainCallFilter, GrainCallMetricsFilter>();
-        if (_etcd is null)
+        if (_inMemoryCluster is not null)
+        {
+            services.AddSingleton(_inMemoryCluster);
+            services.AddSingleton(_inMemoryCluster.Membership);
+            services.AddSingleton<IMembershipService, InMemoryMembershipService>();
+            services.AddSingleton<IGrainDirectory>(_inMemoryCluster.Directory);
+            services.AddSingleton<ISiloTransport, InProcessTransport>();
+        }
+        else if (_etcd is null)
         {
             services.AddSingleton<InMemoryMembershipTable>();
             services.AddSingleton<IMembershipService, InMemoryMembershipService>();

@@ -47,10 +47,11 @@ public sealed partial class SiloHost : IAsyncDisposable
         }
         var time = _services.GetRequiredService<TimeProvider>();
         var silo = new SiloInfo($"{options.Name}-{Guid.NewGuid().ToString("N")[..8]}", options.Name, endpoint, options.HostsGrains, time.GetUtcNow());
+        _services.GetService<InMemoryCluster>()?.Attach(silo.SiloId, _services.GetRequiredService<CallRouter>());
         await Membership.JoinAsync(silo, cancellationToken);
         _services.GetRequiredService<Catalog>().Start();
         _started = true;
-        LogStarted(silo.Name, silo.SiloId, endpoint, _clustered ? "cluster" : "embedded");
+        LogStarted(silo.Name, silo.SiloId, endpoint, _clustered ? "cluster" : "in-process");
     }
 
     /// <summary>Deactivates every activation (running OnDeactivateAsync), leaves the cluster, stops serving.</summary>
@@ -63,6 +64,7 @@ public sealed partial class SiloHost : IAsyncDisposable
         _started = false;
         await _services.GetRequiredService<Catalog>().StopAsync();
         await Membership.LeaveAsync(cancellationToken);
+        _services.GetService<InMemoryCluster>()?.Detach(Silo.SiloId);
         if (_clustered && Options.HostsGrains)
         {
             await _services.GetRequiredService<RpcServer>().StopAsync(cancellationToken);

@@ -11,6 +11,9 @@ public sealed class InMemoryMembershipTable
 
     public SnapshotBroadcaster Updates { get; } = new();
 
+    /// <summary>Raised with the silo id after a silo left, so the in-memory directory can drop its entries.</summary>
+    public event Action<string>? SiloRemoved;
+
     public void Add(SiloInfo silo)
     {
         lock (_sync)
@@ -27,5 +30,6 @@ public sealed class InMemoryMembershipTable
             _silos = _silos.RemoveAll(s => s.SiloId == siloId);
             Updates.Publish(new MembershipSnapshot(++_version, _silos));
         }
+        SiloRemoved?.Invoke(siloId);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Distributed.Actors.Membership;
 
 namespace Distributed.Actors.GrainDirectory;
 
@@ -9,6 +10,8 @@ namespace Distributed.Actors.GrainDirectory;
 public sealed class InMemoryGrainDirectory : IGrainDirectory
 {
     private readonly ConcurrentDictionary<GrainId, GrainAddress> _entries = new();
+
+    public InMemoryGrainDirectory(InMemoryMembershipTable membership) => membership.SiloRemoved += RemoveSilo;
 
     public event Action<GrainAddress>? RegistrationLost
     {
