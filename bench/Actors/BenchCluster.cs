@@ -13,6 +13,9 @@ public sealed class BenchCluster : IAsyncDisposable
 
     public SiloHost Client { get; private set; } = null!;
 
+    /// <summary>The bare HTTP/2 echo endpoint of silo s1, the cross-process reference.</summary>
+    public Uri Echo { get; private set; } = null!;
+
     public static async Task<BenchCluster> StartAsync(int silos)
     {
         var cluster = new BenchCluster();
@@ -23,8 +26,9 @@ public sealed class BenchCluster : IAsyncDisposable
             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", $"b={peer}"]);
         var host = Path.Combine(AppContext.BaseDirectory, "Distributed.Actors.TestHost.dll");
         var ready = Enumerable.Range(1, silos).Select(i => cluster.Launch("dotnet", [host, "--name", $"s{i}", "--etcd", etcd, "--cluster", "bench",
-            "--state-dir", Path.Combine(cluster._folder, "state"), "--log-level", "Warning"])).ToList();
-        await Task.WhenAll(ready.Select(p => WaitReadyAsync(p)));
+            "--state-dir", Path.Combine(cluster._folder, "state"), "--log-level", "Warning", "--echo", "on"])).ToList();
+        var echoes = await Task.WhenAll(ready.Select(p => WaitReadyAsync(p)));
+        cluster.Echo = echoes[0];
         cluster.Client = SiloBuilder.Create("bench-client").AsClient()
             .UseEtcdClustering(new EtcdOptions { Endpoint = new Uri(etcd), ClusterId = "bench" })
             .AddTestGrains().Build();
@@ -65,15 +69,21 @@ public sealed class BenchCluster : IAsyncDisposable
         return process;
     }
 
-    private static async Task WaitReadyAsync(Process process)
+    /// <summary>Waits for the silo's READY line and returns its echo endpoint.</summary>
+    private static async Task<Uri> WaitReadyAsync(Process process)
     {
+        Uri? echo = null;
         while (await process.StandardOutput.ReadLineAsync() is { } line)
         {
+            if (line.StartsWith("ECHO ", StringComparison.Ordinal))
+            {
+                echo = new Uri(line[5..].Trim());
+            }
             if (line.StartsWith("READY ", StringComparison.Ordinal))
             {
                 // Keep draining so the silo never blocks on a full pipe.
                 _ = process.StandardOutput.ReadToEndAsync();
-                return;
+                return echo ?? throw new InvalidOperationException("The silo printed no ECHO line.");
             }
         }
         throw new InvalidOperationException("A silo exited before it was ready.");

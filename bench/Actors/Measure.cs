@@ -7,7 +7,8 @@ public static class Measure
 {
     public static async Task<LatencyStats> RunAsync(Func<int, Task> call, int calls, int concurrency)
     {
-        for (var i = 0; i < Math.Min(200, calls); i++)
+        // Warm-up long enough for tiered compilation to reach the optimized code in both processes.
+        for (var i = 0; i < 2000; i++)
         {
             await call(i);
         }

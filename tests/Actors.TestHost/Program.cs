@@ -1,5 +1,5 @@
 // A silo process for the cluster tests and the benchmark: joins the cluster in etcd, hosts the test grains with file
-// state, prints "READY <endpoint>" once it serves, and stops gracefully when its standard input says "stop" or closes.
+// state, prints "READY <endpoint>" once it serves (after "ECHO <url>" of a bare HTTP/2 echo endpoint with --echo), and stops gracefully when its standard input says "stop" or closes.
 using System.Globalization;
 using Distributed.Actors.Etcd;
 using Distributed.Actors.Hosting;
@@ -31,6 +31,12 @@ await using var silo = SiloBuilder.Create(name)
     .UseSerilog(Log.Logger)
     .Build();
 await silo.StartAsync();
+// The benchmark's cross-process reference: a bare HTTP/2 round trip to this process.
+await using var echo = arguments.ContainsKey("echo") ? await EchoServer.StartAsync() : null;
+if (echo is not null)
+{
+    Console.WriteLine($"ECHO {echo.Endpoint}");
+}
 Console.WriteLine($"READY {silo.Silo.Endpoint}");
 while (await Console.In.ReadLineAsync() is { } line && line != "stop")
 {

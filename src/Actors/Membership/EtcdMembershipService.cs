@@ -18,6 +18,7 @@ public sealed partial class EtcdMembershipService(EtcdClient client, EtcdOptions
     private SiloInfo? _local;
     private long _leaseId;
     private long _leaseConfirmedAt;
+    private bool _reRegistrationPending;
     private Task _keepAliveLoop = Task.CompletedTask;
     private Task _watchLoop = Task.CompletedTask;
 
@@ -116,21 +117,25 @@ public sealed partial class EtcdMembershipService(EtcdClient client, EtcdOptions
             {
                 await Task.Delay(period, time, cancellationToken);
                 var sent = time.GetTimestamp();
-                if (await client.KeepAliveAsync(LeaseId, cancellationToken))
+                if (!await client.KeepAliveAsync(LeaseId, cancellationToken))
                 {
-                    Interlocked.Exchange(ref _leaseConfirmedAt, sent);
-                    continue;
+                    LogLeaseLost(LeaseId);
+                    sent = await RegisterAsync(confirm: false, cancellationToken);
+                    _reRegistrationPending = true;
+                    await RefreshAsync(cancellationToken);
                 }
-                LogLeaseLost(LeaseId);
                 // Calls stay refused until every activation re-registered under the new lease (or was dropped for a
-                // newer one elsewhere); only then is this silo's view of its grains true again.
-                var registered = await RegisterAsync(confirm: false, cancellationToken);
-                await RefreshAsync(cancellationToken);
-                if (LeaseRenewed is { } handler)
+                // newer one elsewhere); only then is this silo's view of its grains true again. If that fails half
+                // way (etcd gone again), the next round does it again before confirming.
+                if (_reRegistrationPending)
                 {
-                    await handler(LeaseId);
+                    if (LeaseRenewed is { } handler)
+                    {
+                        await handler(LeaseId);
+                    }
+                    _reRegistrationPending = false;
                 }
-                Interlocked.Exchange(ref _leaseConfirmedAt, registered);
+                Interlocked.Exchange(ref _leaseConfirmedAt, sent);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

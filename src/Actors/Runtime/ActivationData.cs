@@ -23,7 +23,7 @@ public sealed partial class ActivationData
     private Grain? _grain;
     private long _lastUsedTicks;
     private int _running;
-    private bool _deactivationRequested;
+    private volatile bool _deactivationRequested;
 
     internal ActivationData(GrainId grainId, GrainTypeInfo type, SiloRuntime runtime, Catalog catalog)
     {
@@ -61,7 +61,7 @@ public sealed partial class ActivationData
     /// <summary>Runs one call; throws <see cref="ActivationGoneException"/> when this activation cannot take it.</summary>
     public async Task<object?> InvokeAsync(GrainMethod method, object?[] arguments, CancellationToken cancellationToken)
     {
-        await EnsureActivatedAsync();
+        await EnsureActivatedAsync().WaitAsync(cancellationToken);
         Interlocked.Increment(ref _running);
         try
         {

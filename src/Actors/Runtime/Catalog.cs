@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Distributed.Actors.GrainDirectory;
+using Distributed.Actors.Messaging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -12,8 +13,9 @@ namespace Distributed.Actors.Runtime;
 public sealed partial class Catalog(IServiceProvider services, SiloOptions options, TimeProvider time, ILogger<Catalog> logger) : IActivationCatalog
 {
     private readonly ConcurrentDictionary<GrainId, ActivationData> _activations = new();
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _collectorStopping = new();
     private Task _collector = Task.CompletedTask;
+    private volatile bool _stopping;
 
     // Resolved late: the runtime needs the grain factory, which needs the router, which needs this catalog.
     private SiloRuntime Runtime => field ??= services.GetRequiredService<SiloRuntime>();
@@ -22,20 +24,29 @@ public sealed partial class Catalog(IServiceProvider services, SiloOptions optio
 
     public ActivationData? Find(GrainId grainId) => _activations.TryGetValue(grainId, out var activation) ? activation : null;
 
-    public ActivationData GetOrCreate(GrainId grainId, GrainTypeInfo type) =>
-        _activations.GetOrAdd(grainId, static (id, state) => new ActivationData(id, state.type, state.catalog.Runtime, state.catalog), (type, catalog: this));
+    /// <summary>The activation of the grain here, created if there is none; refused while the silo stops.</summary>
+    public ActivationData GetOrCreate(GrainId grainId, GrainTypeInfo type)
+    {
+        if (_stopping)
+        {
+            // Callers retry until this silo has left the membership and placement picks another one.
+            throw new SiloUnavailableException($"Silo {Runtime.Silo.Name} is stopping and takes no new activations.");
+        }
+        return _activations.GetOrAdd(grainId, static (id, state) => new ActivationData(id, state.type, state.catalog.Runtime, state.catalog), (type, catalog: this));
+    }
 
     internal void Remove(ActivationData activation) => _activations.TryRemove(KeyValuePair.Create(activation.GrainId, activation));
 
     public void Start()
     {
         Runtime.Directory.RegistrationLost += OnRegistrationLost;
-        _collector = Task.Run(() => CollectIdleAsync(_stopping.Token));
+        _collector = Task.Run(() => CollectIdleAsync(_collectorStopping.Token));
     }
 
     public async Task StopAsync()
     {
-        await _stopping.CancelAsync();
+        _stopping = true;
+        await _collectorStopping.CancelAsync();
         await _collector;
         Runtime.Directory.RegistrationLost -= OnRegistrationLost;
         await Task.WhenAll(_activations.Values.Select(a => a.DeactivateAsync(DeactivationReason.SiloStopping)));

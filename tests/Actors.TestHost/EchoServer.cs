@@ -5,21 +5,24 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Distributed.Actors.Bench;
+namespace Distributed.Actors.TestHost;
 
-/// <summary>The reference: a bare Kestrel HTTP/2 endpoint that echoes a small JSON body, called with HttpClient.</summary>
+/// <summary>The benchmark's reference: a bare Kestrel HTTP/2 endpoint that echoes a small JSON body, and an HttpClient to call it.</summary>
 public sealed class EchoServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly WebApplication? _app;
     private readonly HttpClient _http = new();
 
-    private EchoServer(WebApplication app, Uri endpoint)
+    private EchoServer(WebApplication? app, Uri endpoint)
     {
         _app = app;
         Endpoint = endpoint;
     }
 
     public Uri Endpoint { get; }
+
+    /// <summary>A client for an echo server running in another process.</summary>
+    public static EchoServer Remote(Uri endpoint) => new(null, endpoint);
 
     public static async Task<EchoServer> StartAsync()
     {
@@ -53,6 +56,9 @@ public sealed class EchoServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        await _app.DisposeAsync();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
     }
 }
