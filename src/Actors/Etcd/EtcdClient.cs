@@ -48,6 +48,7 @@ public sealed class EtcdClient : IDisposable
     public Task RevokeLeaseAsync(long leaseId, CancellationToken cancellationToken) =>
         PostAsync("/v3/lease/revoke", new EtcdLeaseRequest(Id: leaseId), EtcdJsonContext.Default.EtcdLeaseRequest, EtcdJsonContext.Default.EtcdLeaseResponse, cancellationToken);
 
+    // The put answer carries only a header, which the range answer's type reads as well.
     public Task PutAsync(string key, byte[] value, long leaseId, CancellationToken cancellationToken) =>
         PostAsync("/v3/kv/put", new EtcdPutRequest(Key(key), value, leaseId), EtcdJsonContext.Default.EtcdPutRequest, EtcdJsonContext.Default.EtcdRangeResponse, cancellationToken);
 

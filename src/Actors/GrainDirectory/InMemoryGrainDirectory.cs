@@ -13,6 +13,7 @@ public sealed class InMemoryGrainDirectory : IGrainDirectory
 
     public InMemoryGrainDirectory(InMemoryMembershipTable membership) => membership.SiloRemoved += RemoveSilo;
 
+    // In memory an entry only goes away with its silo, so a registration is never lost to another silo.
     public event Action<GrainAddress>? RegistrationLost
     {
         add { }

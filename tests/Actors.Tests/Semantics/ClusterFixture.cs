@@ -7,7 +7,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public TestCluster Cluster { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Cluster = await TestCluster.StartAsync(3, TimeSpan.FromSeconds(3));
+    public async Task InitializeAsync() => Cluster = await TestCluster.StartAsync(3, TimeSpan.FromSeconds(5));
 
     public async Task DisposeAsync()
     {
