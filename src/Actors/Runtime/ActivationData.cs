@@ -17,6 +17,7 @@ public sealed partial class ActivationData
     private readonly ILogger _logger;
     private readonly Dictionary<string, object> _logScope;
     private readonly TurnGate _gate = new();
+    private readonly ActivationTaskScheduler _scheduler = new();
     private readonly List<GrainTimer> _timers = [];
     private Task? _activation;
     private Task? _deactivation;
@@ -135,7 +136,7 @@ public sealed partial class ActivationData
                 return;
             }
             using var scope = _logger.BeginScope(_logScope);
-            await callback(CancellationToken.None);
+            await RunOnActivationAsync(() => callback(CancellationToken.None));
         }
         catch (Exception ex)
         {
@@ -189,7 +190,7 @@ public sealed partial class ActivationData
                 await state.ReadStateAsync(CancellationToken.None);
             }
             using var scope = _logger.BeginScope(_logScope);
-            await grain.OnActivateAsync(CancellationToken.None);
+            await RunOnActivationAsync(() => grain.OnActivateAsync(CancellationToken.None));
             State = ActivationState.Valid;
             LogActivated(GrainId.ToString(), ActivationId, Runtime.Silo.Name);
         }
@@ -232,7 +233,7 @@ public sealed partial class ActivationData
                 using var timeout = new CancellationTokenSource(Runtime.Options.DeactivationTimeout, Runtime.Time);
                 try
                 {
-                    await _grain!.OnDeactivateAsync(reason, timeout.Token);
+                    await RunOnActivationAsync(() => _grain!.OnDeactivateAsync(reason, timeout.Token));
                 }
                 catch (Exception ex)
                 {
@@ -271,8 +272,15 @@ public sealed partial class ActivationData
         return InvokeGrainAsync(context);
     }
 
-    private static async Task InvokeGrainAsync(IncomingGrainCallContext context) =>
-        context.Result = await context.Method.InvokeAsync(context.Grain, context.Arguments);
+    private async Task InvokeGrainAsync(IncomingGrainCallContext context) =>
+        context.Result = await RunOnActivationAsync(() => context.Method.InvokeAsync(context.Grain, context.Arguments));
+
+    /// <summary>Runs grain code on this activation's scheduler, where every await inside it resumes.</summary>
+    private Task<T> RunOnActivationAsync<T>(Func<Task<T>> code) =>
+        Task.Factory.StartNew(code, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _scheduler).Unwrap();
+
+    private Task RunOnActivationAsync(Func<Task> code) =>
+        Task.Factory.StartNew(code, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _scheduler).Unwrap();
 
     private void Touch() => Interlocked.Exchange(ref _lastUsedTicks, Runtime.Time.GetUtcNow().UtcTicks);
 

@@ -58,6 +58,26 @@ public abstract class GrainSemanticsTests
     }
 
     [Fact]
+    public async Task Calls_of_a_reentrant_grain_interleave()
+    {
+        var grain = Grains.GetGrain<IReentrantGrain>(Guid.NewGuid());
+
+        var maxima = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => grain.HoldAsync(200)));
+
+        Assert.True(maxima.Max() > 1, $"reentrant calls never overlapped (max {maxima.Max()} inside at once)");
+    }
+
+    [Fact]
+    public async Task Interleaving_calls_never_run_grain_code_in_parallel()
+    {
+        var grain = Grains.GetGrain<IReentrantGrain>(Guid.NewGuid());
+
+        var counts = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => grain.BumpAsync()));
+
+        Assert.Equal(Enumerable.Range(1, 200), counts.Order());
+    }
+
+    [Fact]
     public async Task Always_interleave_calls_run_during_an_exclusive_call()
     {
         var grain = Grains.GetGrain<ITurnGrain>(Guid.NewGuid());
