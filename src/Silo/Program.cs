@@ -19,7 +19,19 @@ public static class Program
             {
                 TrainCommand.Create(),
             };
-            return root.Parse(args).Invoke();
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (OperationCanceledException)
+        {
+            Log.Warning("Cancelled");
+            return 130;
+        }
+        catch (Exception e)
+        {
+            // Bad input and failed operations end with their message, not a stack trace; the trace is at debug level.
+            Log.Error("{ExceptionType}: {Message}", e.GetType().Name, e.Message);
+            Log.Debug(e, "Details");
+            return 1;
         }
         finally
         {

@@ -31,6 +31,22 @@ public static class HfConfigFile
         return config;
     }
 
+    /// <summary>An OPT config given inline (e.g. inside a job file); <paramref name="source"/> names it in errors.</summary>
+    public static OptConfig ParseOpt(JsonElement json, string source)
+    {
+        var config = json.Deserialize(CheckpointJsonContext.Default.OptConfig) ?? throw new HfConfigException(source, "the config is null");
+        config.Validate(source);
+        return config;
+    }
+
+    /// <summary>A Llama config given inline (e.g. inside a job file); <paramref name="source"/> names it in errors.</summary>
+    public static LlamaConfig ParseLlama(JsonElement json, string source)
+    {
+        var config = json.Deserialize(CheckpointJsonContext.Default.LlamaConfig) ?? throw new HfConfigException(source, "the config is null");
+        config.Validate(source);
+        return config;
+    }
+
     /// <summary>Validates, then writes atomically a config.json that transformers' AutoConfig loads.</summary>
     public static void Save(string path, OptConfig config)
     {

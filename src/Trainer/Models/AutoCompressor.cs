@@ -19,7 +19,7 @@ public enum SummaryPositions
 }
 
 /// <summary>Settings of the AutoCompressor objective (arXiv 2305.14788).</summary>
-public sealed record AutoCompressorOptions(int Kappa = 50, int SegmentsPerSubstep = 2, SummaryPositions Positions = SummaryPositions.Padding, long EosTokenId = 2);
+public sealed record AutoCompressorConfig(int Kappa = 50, int SegmentsPerSubstep = 2, SummaryPositions Positions = SummaryPositions.Padding, long EosTokenId = 2);
 
 /// <summary>Per-segment results of an evaluation: summed next-token losses and how many tokens they cover.</summary>
 public sealed record SegmentEvaluation(int Segment, double LossWithSummaries, double LossWithout, long Tokens);
@@ -39,7 +39,7 @@ public sealed class AutoCompressor : Module
 {
     private readonly ICausalLm _lm;
 
-    public AutoCompressor(ICausalLm lm, Module lmModule, AutoCompressorOptions options)
+    public AutoCompressor(ICausalLm lm, Module lmModule, AutoCompressorConfig options)
     {
         _lm = lm;
         Options = options;
@@ -54,7 +54,7 @@ public sealed class AutoCompressor : Module
         Summary = RegisterParameter("summary", init);
     }
 
-    public AutoCompressorOptions Options { get; }
+    public AutoCompressorConfig Options { get; }
 
     public Module Model { get; }
 

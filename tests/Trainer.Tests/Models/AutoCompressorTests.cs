@@ -47,7 +47,7 @@ public sealed class AutoCompressorTests
             }, g);
             (lm, module) = (m, m);
         }
-        var options = new AutoCompressorOptions(Kappa, Positions: llama ? SummaryPositions.Consecutive : SummaryPositions.Padding);
+        var options = new AutoCompressorConfig(Kappa, Positions: llama ? SummaryPositions.Consecutive : SummaryPositions.Padding);
         var ac = new AutoCompressor(lm, module, options);
         return (ac, FlatParameters.Build(ac, Device.Cpu, DType.Float64), lm);
     }

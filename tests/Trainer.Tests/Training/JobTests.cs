@@ -1,0 +1,73 @@
+using Distributed.Trainer.Models;
+using Distributed.Trainer.Training;
+using Serilog;
+
+namespace Distributed.Trainer.Tests.Training;
+
+public sealed class JobTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("job-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string json)
+    {
+        var path = Path.Combine(_dir, "job.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void A_job_file_names_only_what_it_changes()
+    {
+        var job = JobFile.Load(Write("""{ "objective": "autocompressor", "kappa": 4, /* a comment */ "steps": 7, }"""));
+        Assert.Equal("autocompressor", job.Objective);
+        Assert.Equal(4, job.Kappa);
+        Assert.Equal(7, job.Steps);
+        Assert.Equal(new JobFile().Batch, job.Batch);
+        Assert.Equal("llama", job.Family);
+    }
+
+    [Fact]
+    public void Unknown_fields_and_bad_values_are_errors_that_name_them()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => JobFile.Load(Write("""{ "stepz": 3 }""")));
+        Assert.Contains("'stepz'", e.Message);
+        Assert.Contains("job.json", e.Message);
+        var bad = JobFile.Load(Write("""{ "objective": "icea" }"""));
+        var v = Assert.Throws<ArgumentException>(bad.Validate);
+        Assert.Contains("objective 'icea'", v.Message);
+        Assert.Throws<InvalidDataException>(() => JobFile.Load(Write("{ not json")));
+    }
+
+    [Fact]
+    public async Task An_lm_job_on_the_packaged_corpus_lowers_the_held_out_loss_and_saves_a_loadable_model()
+    {
+        var output = Path.Combine(_dir, "model");
+        var job = new JobFile { Steps = 30, Batch = 4, SeqLen = 64, LogEvery = 10, Lr = 3e-3, OutputDirectory = output };
+        var result = await JobRunner.RunAsync(job, new LoggerConfiguration().CreateLogger());
+        Assert.True(result.HeldOutAfter < result.HeldOutBefore - 1, $"{result.HeldOutBefore:F3} -> {result.HeldOutAfter:F3}");
+        using var reloaded = HfCheckpoint.LoadLlama(output);
+        Assert.Equal(256, reloaded.Config.VocabSize);
+    }
+
+    [Fact]
+    public async Task An_autocompressor_job_reports_every_segment_with_and_without_summaries()
+    {
+        var job = new JobFile
+        {
+            Objective = "autocompressor",
+            Kappa = 4,
+            Substeps = 2,
+            SubstepTokens = 64,
+            SegmentMin = 24,
+            SegmentMax = 40,
+            Batch = 2,
+            Steps = 8,
+            LogEvery = 4,
+        };
+        var result = await JobRunner.RunAsync(job, new LoggerConfiguration().CreateLogger());
+        Assert.Equal(4, result.Segments!.Count);
+        Assert.True(result.HeldOutAfter < result.HeldOutBefore, $"{result.HeldOutBefore:F3} -> {result.HeldOutAfter:F3}");
+    }
+}
