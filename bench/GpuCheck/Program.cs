@@ -64,10 +64,12 @@ public static class Program
             foreach (var (dtype, tol, gradTol) in new[] { (DType.Float32, 1e-4, 1e-3), (DType.BFloat16, 2e-2, 1e-1) })
             {
                 var r = ReferenceCheck.Run(dir, device, dtype);
-                var ok = r.Logits <= tol && r.Loss <= tol && r.WorstGradient <= gradTol;
+                // bf16 gradients: within twice transformers' own bf16-vs-fp32 distance where the dump measured it.
+                var gradLimit = dtype == DType.BFloat16 && r.HfBf16Gradient is { } hf ? Math.Max(2 * hf, 2e-2) : gradTol;
+                var ok = r.Logits <= tol && r.Loss <= tol && r.WorstGradient <= gradLimit;
                 failed += ok ? 0 : 1;
                 Console.WriteLine($"{(ok ? "ok  " : "FAIL")} parity {r.Model,-22} {device} {dtype,-9} logits {r.Logits:E2} loss {r.Loss:E2} " +
-                                  $"worst grad {r.WorstGradient:E2} ({r.WorstGradientName})");
+                                  $"worst grad {r.WorstGradient:E2} ({r.WorstGradientName}), limit {gradLimit:E2}");
             }
         return failed == 0 ? 0 : 1;
     }
@@ -81,8 +83,13 @@ public static class Program
     {
         var config = new LlamaConfig
         {
-            VocabSize = 512, HiddenSize = 256, IntermediateSize = 688, NumHiddenLayers = 4, NumAttentionHeads = 8,
-            NumKeyValueHeads = 4, MaxPositionEmbeddings = 256,
+            VocabSize = 512,
+            HiddenSize = 256,
+            IntermediateSize = 688,
+            NumHiddenLayers = 4,
+            NumAttentionHeads = 8,
+            NumKeyValueHeads = 4,
+            MaxPositionEmbeddings = 256,
         };
         using var g = new Generator(1);
         using var model = new Llama(config, g);

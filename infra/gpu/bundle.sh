@@ -2,14 +2,20 @@
 # Makes .bundle/app.tar.xz: a self-contained linux-x64 publish of one .NET program (default: the GPU
 # checks), for a GPU host that has PyTorch but no .NET. The native shim travels as source (the working
 # tree) and is built there against that host's torch by infra/gpu/run.sh.
-# Usage: infra/gpu/bundle.sh [PROJECT_DIR]      e.g. infra/gpu/bundle.sh src/Silo
+# Usage: infra/gpu/bundle.sh [PROJECT_DIR...]   e.g. infra/gpu/bundle.sh bench/GpuCheck src/Silo
+# Several programs share one folder: their runtime files are the same.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-project="${1:-bench/GpuCheck}"
+projects=("$@")
+[ ${#projects[@]} -eq 0 ] && projects=(bench/GpuCheck)
 out="$root/.bundle"
 rm -rf "$out/app" && mkdir -p "$out"
-dotnet publish "$root/$project" -c Release -r linux-x64 --self-contained -o "$out/app" -nologo -clp:ErrorsOnly \
-  -p:DebugType=none -p:GenerateDocumentationFile=false >/dev/null
+for project in "${projects[@]}"; do
+  dotnet publish "$root/$project" -c Release -r linux-x64 --self-contained -o "$out/app" -nologo -clp:ErrorsOnly \
+    -p:DebugType=none -p:GenerateDocumentationFile=false >/dev/null
+done
+# The reference scripts of ../shared/bench travel too (the device copies only the repository).
+cp "$root"/../shared/bench/*.py "$out/" 2>/dev/null || true
 # Anything built against this machine's libtorch must not travel: the host builds its own shim.
 rm -f "$out/app/libdst_native.so"
 tar -C "$out" -cf - app | xz -T0 -6 > "$out/app.tar.xz"

@@ -7,7 +7,7 @@ tests/Trainer.Tests/Golden for the CPU tests; real-width ones are checked on the
 
 Usage: python3 make_golden.py OUT_DIR [--real]
 """
-import os, sys
+import copy, os, sys
 import torch
 from safetensors.torch import save_file
 from transformers import LlamaConfig, LlamaForCausalLM, OPTConfig, OPTForCausalLM
@@ -48,6 +48,7 @@ def dump(out, name, family, kwargs, batch, length, device):
     model = model.float().eval()
     path = os.path.join(out, name)
     model.save_pretrained(path, safe_serialization=True)
+    half = copy.deepcopy(model).to(device, torch.bfloat16) if "--bf16-yardstick" in sys.argv else None
     model = model.to(device)
     ids = torch.randint(0, cfg.vocab_size, (batch, length), generator=torch.Generator().manual_seed(1)).to(device)
     logits = model(input_ids=ids).logits
@@ -57,6 +58,18 @@ def dump(out, name, family, kwargs, batch, length, device):
     tensors = {"input_ids": ids.cpu(), "logits": logits.detach().float().cpu().contiguous(), "loss": loss.detach().cpu()}
     for n, p in model.named_parameters():
         tensors["grad." + n] = p.grad.detach().float().cpu().contiguous()
+    if half is not None:
+        # How far transformers' own bf16 run is from its fp32 run: the yardstick for our bf16 gradients
+        # (the same floor of 1e-3 of the whole gradient's norm as ReferenceCheck uses).
+        hl = half(input_ids=ids).logits
+        torch.nn.functional.cross_entropy(hl[:, :-1].reshape(-1, v).float(), ids[:, 1:].reshape(-1)).backward()
+        ref = dict(model.named_parameters())
+        floor = 1e-3 * torch.sqrt(sum((p.grad.double() ** 2).sum() for p in model.parameters()))
+        worst = max((hp.grad.double() - ref[n].grad.double()).norm() / torch.maximum(ref[n].grad.double().norm(), floor)
+                    for n, hp in half.named_parameters())
+        tensors["hf_bf16_grad_error"] = worst.reshape(1).cpu()
+        tensors["hf_bf16_logits_error"] = ((hl.double() - logits.double()).norm() / logits.double().norm()).reshape(1).cpu()
+        print(f"{name}: transformers bf16 vs fp32: logits {tensors['hf_bf16_logits_error'].item():.2e}, worst grad {worst.item():.2e}")
     save_file(tensors, os.path.join(path, "golden.safetensors"))
     print(f"{name}: loss {loss.item():.6f}, {sum(p.numel() for p in model.parameters())} parameters")
 

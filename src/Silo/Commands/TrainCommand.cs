@@ -44,8 +44,14 @@ public static class TrainCommand
         var windows = new TokenWindows(bytes, seqLen, heldOutFraction: 0.05, seed);
         var config = new LlamaConfig
         {
-            VocabSize = 256, HiddenSize = 128, IntermediateSize = 352, NumHiddenLayers = 4, NumAttentionHeads = 4,
-            NumKeyValueHeads = 2, MaxPositionEmbeddings = Math.Max(256, seqLen), TieWordEmbeddings = true,
+            VocabSize = 256,
+            HiddenSize = 128,
+            IntermediateSize = 352,
+            NumHiddenLayers = 4,
+            NumAttentionHeads = 4,
+            NumKeyValueHeads = 2,
+            MaxPositionEmbeddings = Math.Max(256, seqLen),
+            TieWordEmbeddings = true,
         };
         using var generator = new Generator(seed);
         using var model = new Llama(config, generator);

@@ -98,6 +98,8 @@ public sealed class LlamaBlock : Module
 
     public Tensor Forward(Tensor x, Tensor positions, Rope rope)
     {
+        // Intermediates die with the block: autograd keeps what backward needs, nothing else stays.
+        using var scope = TensorScope.Begin();
         long b = x.Size(0), t = x.Size(1);
         var h = AttnNorm.Forward(x);
         var q = Q.Forward(h).View(b, t, _heads, _headDim).Transpose(1, 2);   // (B, H, T, D)
@@ -115,6 +117,6 @@ public sealed class LlamaBlock : Module
         y = y.Transpose(1, 2).Reshape(b, t, _heads * _headDim);        // (B, T, H·D)
         x = x + O.Forward(y);
         h = MlpNorm.Forward(x);
-        return x + Down.Forward(Gate.Forward(h).Silu() * Up.Forward(h));
+        return scope.MoveToOuter(x + Down.Forward(Gate.Forward(h).Silu() * Up.Forward(h)));
     }
 }

@@ -109,6 +109,8 @@ public sealed class OptBlock : Module
 
     public Tensor Forward(Tensor x, bool training)
     {
+        // Intermediates die with the block: autograd keeps what backward needs, nothing else stays.
+        using var scope = TensorScope.Begin();
         long b = x.Size(0), t = x.Size(1), c = x.Size(2);
         var h = _preNorm ? AttnNorm.Forward(x) : x;
         var q = Q.Forward(h).View(b, t, _heads, c / _heads).Transpose(1, 2); // (B, H, T, D)
@@ -120,6 +122,6 @@ public sealed class OptBlock : Module
         if (!_preNorm) x = AttnNorm.Forward(x);
         h = _preNorm ? MlpNorm.Forward(x) : x;
         x = x + F.Dropout(Fc2.Forward(Fc1.Forward(h).Relu()), _dropout, training);
-        return _preNorm ? x : MlpNorm.Forward(x);
+        return scope.MoveToOuter(_preNorm ? x : MlpNorm.Forward(x));
     }
 }

@@ -4,8 +4,12 @@ using Distributed.Trainer.Torch;
 
 namespace Distributed.Trainer.Models;
 
-/// <summary>How far one forward/backward of our model is from a reference dump (relative L2 errors).</summary>
-public sealed record ReferenceComparison(string Model, Device Device, DType DType, double Logits, double Loss, double WorstGradient, string WorstGradientName);
+/// <summary>
+/// How far one forward/backward of our model is from a reference dump (relative L2 errors). HfBf16Gradient,
+/// where the dump has it, is how far transformers' own bf16 gradients are from its fp32 ones.
+/// </summary>
+public sealed record ReferenceComparison(string Model, Device Device, DType DType, double Logits, double Loss, double WorstGradient, string WorstGradientName,
+    double? HfBf16Gradient);
 
 /// <summary>
 /// Compares a Hugging Face model directory run through our loader against the dump that
@@ -58,7 +62,8 @@ public static class ReferenceCheck
                 worstName = hf;
             }
         }
-        return new ReferenceComparison(Path.GetFileName(directory), device, dtype, logitsError, lossError, worst, worstName);
+        double? hfBf16 = golden.Contains("hf_bf16_grad_error") ? TensorFiles.Read(golden, "hf_bf16_grad_error").ToDoubleArray()[0] : null;
+        return new ReferenceComparison(Path.GetFileName(directory), device, dtype, logitsError, lossError, worst, worstName, hfBf16);
     }
 
     private static double RelativeError(Tensor expected, Tensor actual, double floor = 1e-30)

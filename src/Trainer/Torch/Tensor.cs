@@ -131,6 +131,11 @@ public sealed unsafe partial class Tensor : IDisposable
     public static Tensor FromSpan<T>(ReadOnlySpan<T> data, ReadOnlySpan<long> shape, Device? device = null) where T : unmanaged =>
         FromBytes(MemoryMarshal.AsBytes(data), DTypeExtensions.Of<T>(), shape, device);
 
+    /// <summary>A new (rows, columns) tensor holding a copy of a rectangular array.</summary>
+    public static Tensor FromMatrix<T>(T[,] data, Device? device = null) where T : unmanaged =>
+        FromSpan<T>(data.Length == 0 ? [] : MemoryMarshal.CreateReadOnlySpan(ref data[0, 0], data.Length),
+            [data.GetLength(0), data.GetLength(1)], device);
+
     public static Tensor FromArray<T>(T[] data, params long[] shape) where T : unmanaged =>
         FromSpan<T>(data, shape.Length == 0 ? [data.Length] : shape);
 

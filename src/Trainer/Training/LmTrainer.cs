@@ -102,10 +102,8 @@ public sealed class LmTrainer : IDisposable
 
     private (Tensor Inputs, Tensor Targets) Split(long[,] batch)
     {
-        long b = batch.GetLength(0), t1 = batch.GetLength(1);
-        var flat = new long[b * t1];
-        Buffer.BlockCopy(batch, 0, flat, 0, flat.Length * sizeof(long));
-        var all = Tensor.FromSpan<long>(flat, [b, t1], Device);
+        var t1 = batch.GetLength(1);
+        var all = Tensor.FromMatrix(batch, Device);
         return (all.Narrow(1, 0, t1 - 1), all.Narrow(1, 1, t1 - 1));
     }
 

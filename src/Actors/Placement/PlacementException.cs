@@ -1,0 +1,4 @@
+namespace Distributed.Actors;
+
+/// <summary>No live silo can host the grain.</summary>
+public sealed class PlacementException(string message) : Exception(message);

@@ -1,0 +1,8 @@
+namespace Distributed.Actors;
+
+internal enum PlacementStrategy
+{
+    Hash,
+    Random,
+    Pinned,
+}

@@ -1,0 +1,66 @@
+namespace Distributed.Actors.Runtime;
+
+/// <summary>
+/// Runs an activation's grain code one piece at a time, in order, on the thread pool: an await inside a grain resumes
+/// here (it captures TaskScheduler.Current), so even interleaving calls ([Reentrant], [ReadOnly], [AlwaysInterleave])
+/// never run grain code in parallel, only between each other's awaits, as in Orleans.
+/// </summary>
+internal sealed class ActivationTaskScheduler : TaskScheduler
+{
+    // Bounds how long one activation keeps a pool thread before letting other work run.
+    private const int BatchSize = 64;
+
+    private readonly object _sync = new();
+    private readonly Queue<Task> _queue = new();
+    private bool _draining;
+
+    public override int MaximumConcurrencyLevel => 1;
+
+    protected override void QueueTask(Task task)
+    {
+        lock (_sync)
+        {
+            _queue.Enqueue(task);
+            if (_draining)
+            {
+                return;
+            }
+            _draining = true;
+        }
+        ThreadPool.UnsafeQueueUserWorkItem(static scheduler => scheduler.Drain(), this, preferLocal: true);
+    }
+
+    // Never inline: another thread may be running this activation's code right now.
+    protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) => false;
+
+    protected override IEnumerable<Task> GetScheduledTasks()
+    {
+        lock (_sync)
+        {
+            return [.. _queue];
+        }
+    }
+
+    private void Drain()
+    {
+        for (var executed = 0; ; executed++)
+        {
+            Task? task;
+            lock (_sync)
+            {
+                if (!_queue.TryDequeue(out task))
+                {
+                    _draining = false;
+                    return;
+                }
+                if (executed == BatchSize)
+                {
+                    _queue.Enqueue(task);
+                    ThreadPool.UnsafeQueueUserWorkItem(static scheduler => scheduler.Drain(), this, preferLocal: false);
+                    return;
+                }
+            }
+            TryExecuteTask(task);
+        }
+    }
+}

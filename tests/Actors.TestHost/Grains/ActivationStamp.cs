@@ -1,0 +1,4 @@
+namespace Distributed.Actors.TestHost.Grains;
+
+/// <summary>Which activation answered a call: tests compare these to prove there is only one.</summary>
+public sealed record ActivationStamp(string SiloName, string ActivationId, int Value);

@@ -1,0 +1,10 @@
+namespace Distributed.Actors.TestHost.Grains;
+
+/// <summary>Exceptions and slow calls.</summary>
+[Alias("test.faulty")]
+public interface IFaultyGrain : IGrainWithIntegerKey
+{
+    Task ThrowAsync(string message);
+
+    Task<int> SlowAsync(int delayMs, CancellationToken cancellationToken);
+}
