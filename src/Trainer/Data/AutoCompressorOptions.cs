@@ -20,11 +20,29 @@ public sealed record AutoCompressorOptions
 
     public int SegmentMaxTokens { get; init; } = 2_048;
 
+    /// <summary>
+    /// When set, a sample is a whole number of substeps of this many tokens (its tail is cut to fit, and shorter
+    /// samples are dropped), and each substep is cut into <see cref="SegmentsPerSubstep"/> segments whose lengths
+    /// are drawn within [SegmentMinTokens, SegmentMaxTokens] and add up to the substep (the layout
+    /// Models.SegmentPlanner uses; e.g. 30,720 = 5 substeps of 6,144). When null, segments are drawn freely and
+    /// the last one takes what is left.
+    /// </summary>
+    public int? SubstepTokens { get; init; }
+
+    public int SegmentsPerSubstep { get; init; } = 4;
+
     internal void Validate()
     {
         if (MinTokens < 1 || MaxTokens < MinTokens || SegmentMinTokens < 1 || SegmentMaxTokens < SegmentMinTokens || SegmentMaxTokens > MaxTokens)
         {
             throw new ArgumentException($"inconsistent AutoCompressor options: need 1 <= MinTokens <= MaxTokens and 1 <= SegmentMinTokens <= SegmentMaxTokens <= MaxTokens, got {this}");
+        }
+        if (SubstepTokens is { } substep
+            && (substep > MaxTokens || SegmentsPerSubstep < 1
+                || (long)SegmentsPerSubstep * SegmentMinTokens > substep || (long)SegmentsPerSubstep * SegmentMaxTokens < substep))
+        {
+            throw new ArgumentException(
+                $"{SegmentsPerSubstep} segments of {SegmentMinTokens}..{SegmentMaxTokens} tokens cannot make a substep of {substep} (at most MaxTokens {MaxTokens}): widen the range or change the substep");
         }
     }
 }

@@ -39,20 +39,42 @@ public sealed class AutoCompressorSampler : ISampleSource<AutoCompressorSample>
             _dataset.CopyTokens(s.Document, s.Start, tokens.AsSpan(at, s.Length));
             at += s.Length;
         }
-        return new AutoCompressorSample(sampleIndex, tokens, Segment(tokens.Length, sampleIndex, epoch), spans);
+        var substeps = Segment(tokens.Length, sampleIndex, epoch);
+        return new AutoCompressorSample(sampleIndex, tokens, [.. substeps.SelectMany(s => s)], substeps, spans);
     }
 
-    private int[] Segment(int length, long sampleIndex, int epoch)
+    private int[][] Segment(int length, long sampleIndex, int epoch)
     {
         var rng = new SplitMix64(SplitMix64.Derive(Seed, (ulong)epoch, (ulong)sampleIndex, 0x5E6));
-        var segments = new List<int>();
-        for (var left = length; left > 0;)
+        var (min, max) = (_options.SegmentMinTokens, _options.SegmentMaxTokens);
+        if (_options.SubstepTokens is not { } substep)
         {
-            var n = Math.Min(left, rng.NextInRange(_options.SegmentMinTokens, _options.SegmentMaxTokens));
-            segments.Add(n);
-            left -= n;
+            var segments = new List<int>();
+            for (var left = length; left > 0;)
+            {
+                var n = Math.Min(left, rng.NextInRange(min, max));
+                segments.Add(n);
+                left -= n;
+            }
+            return [[.. segments]];
         }
-        return [.. segments];
+        var plan = new int[length / substep][];
+        var count = _options.SegmentsPerSubstep;
+        for (var s = 0; s < plan.Length; s++)
+        {
+            plan[s] = new int[count];
+            var left = substep;
+            for (var i = 0; i < count; i++)
+            {
+                // Keep what is left feasible for the segments after this one.
+                var after = count - i - 1;
+                var lo = Math.Max(min, left - (after * max));
+                var hi = Math.Min(max, left - (after * min));
+                plan[s][i] = after == 0 ? left : rng.NextInRange(lo, hi);
+                left -= plan[s][i];
+            }
+        }
+        return plan;
     }
 
     private void BuildCatalog()
@@ -103,8 +125,28 @@ public sealed class AutoCompressorSampler : ISampleSource<AutoCompressorSample>
         }
     }
 
-    private void AddSample(IEnumerable<SampleSpan> spans)
+    private void AddSample(List<SampleSpan> spans)
     {
+        if (_options.SubstepTokens is { } substep)
+        {
+            // Whole substeps only: cut the tail, dropping spans that fall entirely past the last whole one.
+            var excess = spans.Sum(s => s.Length) % substep;
+            while (excess > 0)
+            {
+                var last = spans[^1];
+                var cut = Math.Min(excess, last.Length);
+                spans[^1] = last with { Length = last.Length - cut };
+                if (spans[^1].Length == 0)
+                {
+                    spans.RemoveAt(spans.Count - 1);
+                }
+                excess -= cut;
+            }
+            if (spans.Count == 0)
+            {
+                return;
+            }
+        }
         _spans.AddRange(spans);
         _firstSpan.Add(_spans.Count);
     }

@@ -57,7 +57,7 @@ public static class RealTextCorpus
     }
 
     /// <summary>Writes the documents as JSONL ({"text": ...} per line), the tokenize pipeline's input.</summary>
-    public static async Task<int> WriteJsonlAsync(string path, CancellationToken cancellationToken = default, string directory = DefaultDirectory)
+    public static async Task<int> WriteJsonlAsync(string path, string directory = DefaultDirectory, CancellationToken cancellationToken = default)
     {
         var count = 0;
         await using var writer = new StreamWriter(path, append: false, new UTF8Encoding(false));

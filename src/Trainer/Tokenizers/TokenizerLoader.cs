@@ -24,9 +24,14 @@ public static class TokenizerLoader
         }
     }
 
-    /// <summary>Loads GPT-2's vocab.json/encoder.json and merges.txt/vocab.bpe; "&lt;|endoftext|&gt;" is the
-    /// special BOS/EOS token, which <see cref="BpeTokenizer.Encode(string, bool)"/> adds only when asked.</summary>
-    public static BpeTokenizer FromGpt2Files(string vocabJsonPath, string mergesPath, bool addBos = false, bool addEos = false)
+    /// <summary>
+    /// Loads GPT-2's vocab.json/encoder.json and merges.txt/vocab.bpe (also OPT's and NeoX's pair). BOS and EOS
+    /// default to GPT-2's "&lt;|endoftext|&gt;"; OPT uses bosToken "&lt;/s&gt;" with addBos. The usual
+    /// special tokens present in the vocabulary are matched in text as added tokens.
+    /// </summary>
+    public static BpeTokenizer FromGpt2Files(
+        string vocabJsonPath, string mergesPath, bool addBos = false, bool addEos = false,
+        string bosToken = "<|endoftext|>", string eosToken = "<|endoftext|>")
     {
         Dictionary<string, int> vocab;
         try
@@ -55,13 +60,21 @@ public static class TokenizerLoader
             merges.Add((line[..space], line[(space + 1)..]));
         }
         var added = new List<AddedToken>();
-        int? eos = null;
-        if (vocab.TryGetValue("<|endoftext|>", out var eot))
+        foreach (var special in new[] { "<|endoftext|>", "<s>", "</s>", "<pad>", "<unk>", bosToken, eosToken }.Distinct())
         {
-            added.Add(new AddedToken(eot, "<|endoftext|>", Special: true));
-            eos = eot;
+            if (vocab.TryGetValue(special, out var id))
+            {
+                added.Add(new AddedToken(id, special, Special: true));
+            }
         }
-        return BuildByteLevel(vocab, merges, added, PreTokenizer.Gpt2, addPrefixSpace: false, unknownId: null, eos, eos, addBos, addEos, mergesPath, ignoreMerges: false);
+        int? bos = vocab.TryGetValue(bosToken, out var bosId) ? bosId : null;
+        int? eos = vocab.TryGetValue(eosToken, out var eosId) ? eosId : null;
+        if (addBos && bos is null || addEos && eos is null)
+        {
+            throw new TokenizerFormatException($"{vocabJsonPath}: no \"{(addBos && bos is null ? bosToken : eosToken)}\" token to add");
+        }
+        int? unk = vocab.TryGetValue("<unk>", out var unkId) ? unkId : null;
+        return BuildByteLevel(vocab, merges, added, PreTokenizer.Gpt2, addPrefixSpace: false, unk, bos, eos, addBos, addEos, mergesPath, ignoreMerges: false);
     }
 
     /// <summary>Loads a tiktoken rank file (lines of "base64 rank"), e.g. cl100k_base.tiktoken.</summary>

@@ -55,6 +55,33 @@ public class SamplerTests
     }
 
     [Fact]
+    public async Task AutoCompressorSubstepsAreWholeAndEachIsCutIntoSegmentsInRange()
+    {
+        using var dir = new TempDirectory();
+        var dataset = await TestDatasets.CreateAsync(dir.Path, [5000, 40_000, 700, (6144 * 2) + 10]);
+        var options = new AutoCompressorOptions { MinTokens = 1000, SubstepTokens = 6144, SegmentsPerSubstep = 4 };
+        var sampler = new AutoCompressorSampler(dataset, options, seed: 11);
+
+        var samples = Enumerable.Range(0, (int)sampler.Count).Select(i => sampler.Get(i, epoch: 0)).ToList();
+
+        Assert.Equal([30_720, 6144, 12_288], samples.Select(s => s.Tokens.Length));
+        Assert.Equal(Enumerable.Range(30_720, 6144).Select(i => TestDatasets.Token(1, i)), samples[1].Tokens);
+        foreach (var s in samples)
+        {
+            Assert.Equal(s.Tokens.Length / 6144, s.Substeps.Length);
+            Assert.All(s.Substeps, plan =>
+            {
+                Assert.Equal(4, plan.Length);
+                Assert.Equal(6144, plan.Sum());
+                Assert.All(plan, n => Assert.InRange(n, 1024, 2048));
+            });
+            Assert.Equal(s.Substeps.SelectMany(p => p), s.SegmentLengths);
+        }
+        Assert.True(samples[0].Substeps.Select(p => string.Join(',', p)).Distinct().Count() > 1, "substeps should draw their own segment lengths");
+        Assert.Throws<ArgumentException>(() => new AutoCompressorSampler(dataset, options with { SegmentsPerSubstep = 2 }, seed: 11));
+    }
+
+    [Fact]
     public async Task IcaeExamplesHaveTheAutoencodingAndLanguageModelingLayouts()
     {
         using var dir = new TempDirectory();

@@ -40,6 +40,19 @@ public class TokenizeJobTests
     }
 
     [Fact]
+    public async Task RealCorpusWritesOneJsonlLinePerFortune()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("fortunes.jsonl");
+        var count = await RealTextCorpus.WriteJsonlAsync(path);
+        var lines = await File.ReadAllLinesAsync(path);
+        Assert.Equal(RealTextCorpus.ReadDocuments().Count(), count);
+        Assert.Equal(count, lines.Length);
+        Assert.True(count > 10_000, $"expected the whole fortunes corpus, got {count} documents");
+        Assert.Equal(CorpusSample[0], System.Text.Json.JsonDocument.Parse(lines[0]).RootElement.GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task SameInputsGiveTheSameDatasetId()
     {
         using var dir = new TempDirectory();

