@@ -18,6 +18,7 @@ public static class Program
             var root = new RootCommand("Distributed: pretraining of context-compression language models")
             {
                 TrainCommand.Create(),
+                TokenizeCommand.Create(),
             };
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
