@@ -46,7 +46,7 @@ public static class JobRunner
         ILogger log, CancellationToken cancellationToken)
     {
         var windows = new TokenWindows(tokens, job.SeqLen, heldOutFraction: 0.05, job.Seed);
-        var options = new LmTrainingOptions(job.SeqLen, job.Batch, MaxLr: schedule.MaxLr, MinLr: schedule.MinLr, WarmupSteps: (int)schedule.WarmupSteps,
+        var options = new LmTrainingOptions(MaxLr: schedule.MaxLr, MinLr: schedule.MinLr, WarmupSteps: (int)schedule.WarmupSteps,
             TotalSteps: job.Steps, GradClip: job.GradClip, AdamW: new AdamWOptions(WeightDecay: job.WeightDecay));
         using var trainer = new LmTrainer(lm, module, device, dtype, options);
         var heldOut = windows.HeldOutBatches(job.Batch, 8).ToList();

@@ -7,9 +7,6 @@ namespace Distributed.Trainer.Training;
 
 /// <summary>Settings of plain next-token training.</summary>
 public sealed record LmTrainingOptions(
-    int SequenceLength = 128,
-    int MicroBatchSize = 8,
-    int GradientAccumulation = 1,
     double MaxLr = 1e-3,
     double MinLr = 1e-4,
     int WarmupSteps = 20,
@@ -50,7 +47,7 @@ public sealed class LmTrainer : IDisposable
     public long StepCount => _optimizer.StepCount;
 
     /// <summary>
-    /// One optimizer step over <c>GradientAccumulation</c> micro-batches, each (B, T + 1) token ids on the
+    /// One optimizer step accumulated over the given micro-batches, each (B, T + 1) token ids on the
     /// host: inputs are the first T, targets the last T.
     /// </summary>
     public StepResult Step(IReadOnlyList<long[,]> microBatches)
