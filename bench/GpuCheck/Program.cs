@@ -27,6 +27,8 @@ public static class Program
         foreach (var r in ops)
             Console.WriteLine($"{(r.Passed ? "ok  " : "FAIL")} {r.Op,-24} {r.DType,-9} rel.err {r.RelativeError:E2} (tol {r.Tolerance:E0})");
 
+        var pinned = device.IsCuda ? PinnedRoundTrip(device) : true;
+        Console.WriteLine($"{(pinned ? "ok  " : "FAIL")} pinned host memory: asynchronous host->device->host copy returns the same values");
         var memory = MemoryOverSteps(device, 200);
         Console.WriteLine($"memory: allocated after step 10 {memory.AfterStep10:N0} B, after step 200 {memory.AfterStep200:N0} B, " +
                           $"live handles {memory.LiveAfterStep10} -> {memory.LiveAfterStep200}, loss {memory.FirstLoss:F3} -> {memory.LastLoss:F3}");
@@ -46,7 +48,7 @@ public static class Program
             small_op_us_cpu = overheadCpu,
         };
         File.WriteAllText(output, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-        var failed = ops.Count(r => !r.Passed) + (memory.Flat ? 0 : 1);
+        var failed = ops.Count(r => !r.Passed) + (memory.Flat ? 0 : 1) + (pinned ? 0 : 1);
         Console.WriteLine(failed == 0 ? "all GPU checks passed" : $"{failed} GPU check(s) FAILED");
         return failed == 0 ? 0 : 1;
     }
@@ -113,6 +115,20 @@ public static class Program
         }
         var stats = device.IsCuda ? Cuda.MemoryStats(device.Index) : default;
         return new MemoryReport(after10, stats.Allocated, stats.PeakAllocated, live10, LibTorch.LiveTensors, first, last);
+    }
+
+    /// <summary>Pinned host memory: page-locked, and a non-blocking copy to the device and back keeps every value.</summary>
+    private static bool PinnedRoundTrip(Device device)
+    {
+        using var scope = TensorScope.Begin();
+        using var g = new Generator(9);
+        var host = Tensor.Randn([1 << 20], g);
+        var pinned = host.PinMemory();
+        if (!pinned.IsPinned || host.IsPinned) return false;
+        var onDevice = pinned.To(device, nonBlocking: true);
+        var back = Tensor.Empty([1 << 20], DType.Float32, Device.Cpu, pinned: true).Copy_(onDevice, nonBlocking: true);
+        Cuda.Synchronize(device.Index);
+        return back.ToArray<float>().AsSpan().SequenceEqual(host.ToArray<float>());
     }
 
     private static double MatmulTflops(Device device, long n, int repeats)
