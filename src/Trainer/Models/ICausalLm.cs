@@ -16,8 +16,14 @@ public interface ICausalLm
     /// <summary>(B, T) token ids to (B, T, C) embeddings.</summary>
     Tensor EmbedTokens(Tensor ids);
 
-    /// <summary>(B, T, C) embeddings at (B, T) positions to final-norm hidden states (B, T, C), causal.</summary>
-    Tensor Hidden(Tensor embeddings, Tensor positions);
+    /// <summary>
+    /// (B, T, C) embeddings at (B, T) positions to final-norm hidden states (B, T, C), causal. With a cache,
+    /// the T positions follow the cached ones and attend to them too, and their keys and values join the cache.
+    /// </summary>
+    Tensor Hidden(Tensor embeddings, Tensor positions, KvCache? cache = null);
+
+    /// <summary>A cache sized for this model.</summary>
+    KvCache NewCache();
 
     /// <summary>(B, T, C) hidden states to (B, T, V) logits.</summary>
     Tensor Logits(Tensor hidden);

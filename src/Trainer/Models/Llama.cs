@@ -48,11 +48,13 @@ public sealed class Llama : Module, ICausalLm
     public Tensor EmbedTokens(Tensor ids) => Embed.Forward(ids); // (B, T) -> (B, T, C)
 
     /// <summary>Runs the blocks over (B, T, C) embeddings at (B, T) positions (causal) and applies the final norm.</summary>
-    public Tensor Hidden(Tensor x, Tensor positions)
+    public Tensor Hidden(Tensor x, Tensor positions, KvCache? cache = null)
     {
-        foreach (var layer in Layers) x = layer.Forward(x, positions, _rope);
+        for (var i = 0; i < Layers.Length; i++) x = Layers[i].Forward(x, positions, _rope, cache, i);
         return Norm.Forward(x);
     }
+
+    public KvCache NewCache() => new(Layers.Length);
 
     public Tensor Logits(Tensor hidden) => Head is { } head ? head.Forward(hidden) : F.Linear(hidden, Embed.Weight.Data);
 
@@ -96,7 +98,7 @@ public sealed class LlamaBlock : Module
     public Linear Up { get; }
     public Linear Down { get; }
 
-    public Tensor Forward(Tensor x, Tensor positions, Rope rope)
+    public Tensor Forward(Tensor x, Tensor positions, Rope rope, KvCache? cache = null, int layer = 0)
     {
         // Intermediates die with the block: autograd keeps what backward needs, nothing else stays.
         using var scope = TensorScope.Begin();
@@ -107,13 +109,17 @@ public sealed class LlamaBlock : Module
         var v = V.Forward(h).View(b, t, _kvHeads, _headDim).Transpose(1, 2); // (B, KV, T, D)
         q = rope.Apply(q, positions);
         k = rope.Apply(k, positions);
+        var past = cache?.LayerLength(layer) ?? 0;
+        if (cache is not null) (k, v) = cache.Append(layer, k, v);   // (B, KV, S + T, D)
         if (_kvHeads != _heads)
         {
             // Grouped-query attention: each key/value head serves heads/kv consecutive query heads.
             k = k.RepeatInterleave(_heads / _kvHeads, 1); // (B, H, T, D)
             v = v.RepeatInterleave(_heads / _kvHeads, 1);
         }
-        var y = F.ScaledDotProductAttention(q, k, v, causal: true);   // (B, H, T, D)
+        var y = cache is null
+            ? F.ScaledDotProductAttention(q, k, v, causal: true)                               // (B, H, T, D)
+            : F.ScaledDotProductAttention(q, k, v, KvCache.CausalMask(past, t, x.Device));
         y = y.Transpose(1, 2).Reshape(b, t, _heads * _headDim);        // (B, T, H·D)
         x = x + O.Forward(y);
         h = MlpNorm.Forward(x);

@@ -60,18 +60,20 @@ public sealed class Opt : Module, ICausalLm
     public Tensor EmbedTokens(Tensor ids) => Embed.Forward(ids); // (B, T) -> (B, T, E)
 
     /// <summary>(B, T, E) embeddings at (B, T) HF position ids (-1 = the padding position) to (B, T, E) outputs.</summary>
-    public Tensor Hidden(Tensor x, Tensor positions)
+    public Tensor Hidden(Tensor x, Tensor positions, KvCache? cache = null)
     {
         if (ProjectIn is { } pin) x = pin.Forward(x);                 // (B, T, C)
         // A 0-d integer tensor: adding a double scalar would turn the ids into floats.
         var offset = Tensor.Full([], PositionOffset, DType.Int64, positions.Device);
         x = x + Positions.Forward(positions + offset);
-        foreach (var layer in Layers) x = layer.Forward(x, Training);
+        for (var i = 0; i < Layers.Length; i++) x = Layers[i].Forward(x, Training, cache, i);
         if (FinalNorm is { } norm) x = norm.Forward(x);
         return ProjectOut is { } pout ? pout.Forward(x) : x;           // (B, T, E)
     }
 
     public Tensor Logits(Tensor hidden) => Head is { } head ? head.Forward(hidden) : F.Linear(hidden, Embed.Weight.Data);
+
+    public KvCache NewCache() => new(Layers.Length);
 }
 
 public sealed class OptBlock : Module
@@ -107,7 +109,7 @@ public sealed class OptBlock : Module
     public Linear Fc2 { get; }
     public LayerNorm MlpNorm { get; }
 
-    public Tensor Forward(Tensor x, bool training)
+    public Tensor Forward(Tensor x, bool training, KvCache? cache = null, int layer = 0)
     {
         // Intermediates die with the block: autograd keeps what backward needs, nothing else stays.
         using var scope = TensorScope.Begin();
@@ -116,7 +118,12 @@ public sealed class OptBlock : Module
         var q = Q.Forward(h).View(b, t, _heads, c / _heads).Transpose(1, 2); // (B, H, T, D)
         var k = K.Forward(h).View(b, t, _heads, c / _heads).Transpose(1, 2);
         var v = V.Forward(h).View(b, t, _heads, c / _heads).Transpose(1, 2);
-        var y = F.ScaledDotProductAttention(q, k, v, causal: true, dropoutP: training ? _attentionDropout : 0);
+        var past = cache?.LayerLength(layer) ?? 0;
+        if (cache is not null) (k, v) = cache.Append(layer, k, v);   // (B, H, S + T, D)
+        var dropout = training ? _attentionDropout : 0;
+        var y = cache is null
+            ? F.ScaledDotProductAttention(q, k, v, causal: true, dropoutP: dropout)   // (B, H, T, D)
+            : F.ScaledDotProductAttention(q, k, v, KvCache.CausalMask(past, t, x.Device), dropoutP: dropout);
         y = O.Forward(y.Transpose(1, 2).Reshape(b, t, c));                     // (B, T, C)
         x = x + F.Dropout(y, _dropout, training);
         if (!_preNorm) x = AttnNorm.Forward(x);

@@ -121,3 +121,19 @@ DST_EXPORT int32_t dst_tensor_baddbmm(Tensor* self, Tensor* b1, Tensor* b2, doub
 DST_EXPORT int32_t dst_tensor_addmm(Tensor* self, Tensor* m1, Tensor* m2, double beta, double alpha, Tensor** out) {
     DST_CATCH(*out = dst_wrap(self->addmm(*m1, *m2, beta, alpha)))
 }
+
+// --- Selection and sampling
+
+DST_EXPORT int32_t dst_tensor_topk(Tensor* a, int64_t k, int64_t dim, Tensor** values, Tensor** indices) {
+    DST_CATCH({
+        auto [v, i] = a->topk(k, dim);
+        *values = dst_wrap(std::move(v));
+        *indices = dst_wrap(std::move(i));
+    })
+}
+
+// One sample per row of (N, C) non-negative weights.
+DST_EXPORT int32_t dst_tensor_multinomial(Tensor* probs, int64_t samples, at::Generator* gen, Tensor** out) {
+    DST_CATCH(*out = dst_wrap(at::multinomial(*probs, samples, false,
+                                              gen ? dst_optional<at::Generator>(*gen) : dst_optional<at::Generator>())))
+}

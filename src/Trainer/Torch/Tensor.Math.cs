@@ -126,6 +126,25 @@ public sealed unsafe partial class Tensor
 
     public Tensor CumSum(long dim) => Check.Result(dst_tensor_cumsum(Handle, dim, out var h), h, nameof(CumSum));
 
+    // --- Selection and sampling
+
+    /// <summary>The k largest values along a dimension (descending) and their indices.</summary>
+    public (Tensor Values, Tensor Indices) TopK(long k, long dim = -1)
+    {
+        var rc = dst_tensor_topk(Handle, k, dim, out var v, out var i);
+        if (rc != 0)
+        {
+            v.Dispose();
+            i.Dispose();
+            Check.Throw(nameof(TopK));
+        }
+        return (new Tensor(v), new Tensor(i));
+    }
+
+    /// <summary>Indices drawn from each row of (N, C) non-negative weights, without replacement.</summary>
+    public Tensor Multinomial(long samples, Generator? generator = null) =>
+        Check.Result(dst_tensor_multinomial(Handle, samples, generator?.Handle ?? GeneratorHandle.Null, out var h), h, nameof(Multinomial));
+
     // --- Matrix products
 
     /// <summary>beta * this + alpha * (b1 @ b2), batched.</summary>

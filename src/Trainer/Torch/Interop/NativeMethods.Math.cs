@@ -71,4 +71,6 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int dst_tensor_cumsum(TensorHandle a, long dim, out TensorHandle result);
     [LibraryImport(Lib)] internal static partial int dst_tensor_baddbmm(TensorHandle self, TensorHandle b1, TensorHandle b2, double beta, double alpha, out TensorHandle result);
     [LibraryImport(Lib)] internal static partial int dst_tensor_addmm(TensorHandle self, TensorHandle m1, TensorHandle m2, double beta, double alpha, out TensorHandle result);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_topk(TensorHandle a, long k, long dim, out TensorHandle values, out TensorHandle indices);
+    [LibraryImport(Lib)] internal static partial int dst_tensor_multinomial(TensorHandle probs, long samples, GeneratorHandle gen, out TensorHandle result);
 }
