@@ -1,3 +1,5 @@
+using Distributed.Trainer.Data;
+
 namespace Distributed.Trainer.Models;
 
 /// <summary>
@@ -34,7 +36,7 @@ public sealed class SegmentPlanner
     /// <summary>The plan of a document of <paramref name="substeps"/> substeps, from (seed, document).</summary>
     public int[][] Plan(int substeps, ulong seed, ulong document)
     {
-        var state = seed ^ (document * 0x9E3779B97F4A7C15UL);
+        var rng = new SplitMix64(SplitMix64.Derive(seed, document));
         var plan = new int[substeps][];
         for (var s = 0; s < substeps; s++)
         {
@@ -46,19 +48,11 @@ public sealed class SegmentPlanner
                 // Keep what is left feasible for the segments after this one.
                 var lo = Math.Max(MinLength, left - after * MaxLength);
                 var hi = Math.Min(MaxLength, left - after * MinLength);
-                lengths[i] = after == 0 ? left : lo + (int)(Next(ref state) % (ulong)(hi - lo + 1));
+                lengths[i] = after == 0 ? left : rng.NextInRange(lo, hi);
                 left -= lengths[i];
             }
             plan[s] = lengths;
         }
         return plan;
-    }
-
-    private static ulong Next(ref ulong state)
-    {
-        var z = state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 }

@@ -36,11 +36,14 @@ public abstract class Module : IDisposable
 
     public IEnumerable<Parameter> Parameters() => NamedParameters().Select(x => x.Parameter);
 
-    public IEnumerable<Module> Modules()
+    public IEnumerable<Module> Modules() => NamedModules().Select(x => x.Module);
+
+    /// <summary>This module (named by <paramref name="prefix"/>) and every sub-module by dotted name.</summary>
+    public IEnumerable<(string Name, Module Module)> NamedModules(string prefix = "")
     {
-        yield return this;
-        foreach (var (_, m) in _modules)
-            foreach (var sub in m.Modules())
+        yield return (prefix, this);
+        foreach (var (name, m) in _modules)
+            foreach (var sub in m.NamedModules(prefix.Length == 0 ? name : prefix + "." + name))
                 yield return sub;
     }
 
