@@ -1,9 +1,10 @@
 namespace Distributed.Actors.Runtime;
 
 /// <summary>
-/// Runs an activation's grain code one piece at a time, in order, on the thread pool: an await inside a grain resumes
-/// here (it captures TaskScheduler.Current), so even interleaving calls ([Reentrant], [ReadOnly], [AlwaysInterleave])
-/// never run grain code in parallel, only between each other's awaits, as in Orleans.
+/// Runs an activation's grain code one piece at a time, in order (on the calling thread when the activation is idle,
+/// else on the thread pool). An await inside a grain resumes here (it captures TaskScheduler.Current), so even
+/// interleaving calls ([Reentrant], [ReadOnly], [AlwaysInterleave]) never run grain code in parallel, only between
+/// each other's awaits, as in Orleans.
 /// </summary>
 internal sealed class ActivationTaskScheduler : TaskScheduler
 {
