@@ -276,11 +276,19 @@ public sealed partial class ActivationData
         context.Result = await RunOnActivationAsync(() => context.Method.InvokeAsync(context.Grain, context.Arguments));
 
     /// <summary>Runs grain code on this activation's scheduler, where every await inside it resumes.</summary>
-    private Task<T> RunOnActivationAsync<T>(Func<Task<T>> code) =>
-        Task.Factory.StartNew(code, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _scheduler).Unwrap();
+    private Task<T> RunOnActivationAsync<T>(Func<Task<T>> code)
+    {
+        var start = new Task<Task<T>>(code, TaskCreationOptions.DenyChildAttach);
+        _scheduler.RunOrQueue(start);
+        return start.Unwrap();
+    }
 
-    private Task RunOnActivationAsync(Func<Task> code) =>
-        Task.Factory.StartNew(code, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _scheduler).Unwrap();
+    private Task RunOnActivationAsync(Func<Task> code)
+    {
+        var start = new Task<Task>(code, TaskCreationOptions.DenyChildAttach);
+        _scheduler.RunOrQueue(start);
+        return start.Unwrap();
+    }
 
     private void Touch() => Interlocked.Exchange(ref _lastUsedTicks, Runtime.Time.GetUtcNow().UtcTicks);
 

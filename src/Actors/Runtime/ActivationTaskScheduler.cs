@@ -1,9 +1,10 @@
 namespace Distributed.Actors.Runtime;
 
 /// <summary>
-/// Runs an activation's grain code one piece at a time, in order, on the thread pool: an await inside a grain resumes
-/// here (it captures TaskScheduler.Current), so even interleaving calls ([Reentrant], [ReadOnly], [AlwaysInterleave])
-/// never run grain code in parallel, only between each other's awaits, as in Orleans.
+/// Runs an activation's grain code one piece at a time, in order (on the calling thread when the activation is idle,
+/// else on the thread pool). An await inside a grain resumes here (it captures TaskScheduler.Current), so even
+/// interleaving calls ([Reentrant], [ReadOnly], [AlwaysInterleave]) never run grain code in parallel, only between
+/// each other's awaits, as in Orleans.
 /// </summary>
 internal sealed class ActivationTaskScheduler : TaskScheduler
 {
@@ -28,6 +29,41 @@ internal sealed class ActivationTaskScheduler : TaskScheduler
             _draining = true;
         }
         ThreadPool.UnsafeQueueUserWorkItem(static scheduler => scheduler.Drain(), this, preferLocal: true);
+    }
+
+    /// <summary>
+    /// Starts the task on this scheduler, running it on the calling thread when the activation is idle (saving a
+    /// thread-pool hop per call); otherwise it waits behind the work already queued. Never blocks the caller.
+    /// </summary>
+    public void RunOrQueue(Task task)
+    {
+        bool runHere;
+        lock (_sync)
+        {
+            runHere = !_draining && _queue.Count == 0;
+            if (runHere)
+            {
+                // Claimed before Start, so QueueTask only enqueues and this thread drains.
+                _draining = true;
+            }
+        }
+        task.Start(this);
+        if (!runHere)
+        {
+            return;
+        }
+        // A caller's synchronization context (a test runner's, a UI's) would capture the grain's awaits and run them
+        // off this scheduler, so grain code always runs without one, as on a pool thread.
+        var context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            Drain();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+        }
     }
 
     // Never inline: another thread may be running this activation's code right now.

@@ -20,6 +20,10 @@ public sealed class GrainMethod
     {
         Method = method;
         var parameters = method.GetParameters();
+        if (method.IsGenericMethodDefinition || parameters.Any(p => p.ParameterType.IsByRef))
+        {
+            throw new ArgumentException($"Grain method {method.DeclaringType?.Name}.{method.Name} is generic or has ref/out parameters; a call must be one message with plain arguments.");
+        }
         ParameterTypes = [.. parameters.Select(p => p.ParameterType)];
         CancellationTokenIndex = Array.IndexOf(ParameterTypes, typeof(CancellationToken));
         Id = $"{method.Name}({string.Join(",", ParameterTypes.Select(t => t.Name))})";

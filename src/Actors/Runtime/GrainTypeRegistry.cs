@@ -8,8 +8,6 @@ public sealed class GrainTypeRegistry
     private readonly Dictionary<Type, GrainTypeInfo> _byInterface = [];
     private readonly Dictionary<string, GrainTypeInfo> _byName = new(StringComparer.Ordinal);
 
-    public IEnumerable<GrainTypeInfo> All => _byInterface.Values;
-
     public void Add(Type grainInterface, Type grainClass)
     {
         if (!grainInterface.IsInterface || !typeof(IGrain).IsAssignableFrom(grainInterface))

@@ -6,5 +6,7 @@ public interface IFaultyGrain : IGrainWithIntegerKey
 {
     Task ThrowAsync(string message);
 
+    Task ThrowOpaqueAsync(int code);
+
     Task<int> SlowAsync(int delayMs, CancellationToken cancellationToken);
 }

@@ -17,6 +17,8 @@ public sealed class ReentrantGrain : Grain, IReentrantGrain
         return _maxInside;
     }
 
+    public Task<int> CallSelfAsync() => GrainFactory.GetGrain<IReentrantGrain>(GetPrimaryKey()).BumpAsync();
+
     public async Task<int> BumpAsync()
     {
         await Task.Yield();

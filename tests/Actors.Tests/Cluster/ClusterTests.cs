@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Distributed.Actors.Messaging;
 using Distributed.Actors.Runtime;
 using Distributed.Actors.TestHost.Grains;
 using Distributed.Actors.Tests.Semantics;
@@ -68,6 +69,16 @@ public sealed class ClusterTests(ClusterFixture fixture)
         {
             Assert.Single(listed, a => a.GrainId.Key == key);
         }
+    }
+
+    [Fact]
+    public async Task An_exception_that_cannot_be_recreated_arrives_as_RemoteGrainException_with_type_and_message()
+    {
+        var error = await Assert.ThrowsAsync<RemoteGrainException>(() => Cluster.Grains.GetGrain<IFaultyGrain>(99).ThrowOpaqueAsync(17));
+
+        Assert.StartsWith(typeof(OpaqueException).FullName!, error.ExceptionType, StringComparison.Ordinal);
+        Assert.Contains("opaque failure 17", error.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(FaultyGrain.ThrowOpaqueAsync), error.RemoteStackTrace, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Distributed.Actors.State;
 using Distributed.Actors.TestHost.Grains;
@@ -89,5 +90,70 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var listed = await cluster.Client.Directory.ListAsync(CancellationToken.None);
         Assert.All(keys, key => Assert.Single(listed, a => a.GrainId.Key == key));
         Assert.All(cluster.Silos, s => Assert.False(s.HasExited));
+    }
+
+    [Fact]
+    public async Task A_frozen_silo_that_lost_its_lease_gives_up_grains_that_moved_and_never_serves_them_twice()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, LeaseTtl);
+        var keys = Enumerable.Range(0, 12).Select(_ => Guid.NewGuid().ToString("N")).ToArray();
+        var stamps = new Dictionary<string, ActivationStamp>();
+        foreach (var key in keys)
+        {
+            await cluster.Grains.GetGrain<ICounterGrain>(key).IncrementAsync();
+            stamps[key] = await cluster.Grains.GetGrain<ICounterGrain>(key).WhereAsync();
+        }
+        var victim = cluster.Silo(stamps[keys[0]].SiloName);
+        var moved = keys.Where(k => stamps[k].SiloName == victim.Name).ToArray();
+
+        victim.Pause();
+        try
+        {
+            await cluster.WaitForHostsAsync(2, TimeSpan.FromSeconds(15));
+            // The frozen silo's lease expired: its grains re-activate on the others, from their persisted state.
+            foreach (var key in moved)
+            {
+                Assert.Equal(2, await cluster.Grains.GetGrain<ICounterGrain>(key).IncrementAsync());
+            }
+        }
+        finally
+        {
+            victim.Resume();
+        }
+
+        // It comes back under a new lease, finds those grains taken, and drops its own activations of them.
+        await cluster.WaitForHostsAsync(3, TimeSpan.FromSeconds(15));
+        var probe = cluster.Grains.GetGrain<IProbeGrain>($"{victim.Name}/probe");
+        foreach (var key in moved)
+        {
+            var fromVictim = await probe.CounterWhereAsync(key);
+            var fromClient = await cluster.Grains.GetGrain<ICounterGrain>(key).WhereAsync();
+            Assert.Equal(fromClient.ActivationId, fromVictim.ActivationId);
+            Assert.NotEqual(victim.Name, fromClient.SiloName);
+            Assert.Equal(2, fromClient.Value);
+        }
+        await WaitForSingleActivationsAsync(cluster, keys);
+        Assert.Contains("lost its directory entry", victim.OutputText, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForSingleActivationsAsync(TestCluster cluster, string[] keys)
+    {
+        using var http = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var listed = new List<Distributed.Actors.Runtime.ActivationInfo>();
+            foreach (var silo in cluster.Silos)
+            {
+                listed.AddRange(await http.GetFromJsonAsync<List<Distributed.Actors.Runtime.ActivationInfo>>(new Uri(new Uri(silo.Endpoint), "/rpc/activations")) ?? []);
+            }
+            var counts = keys.Select(k => listed.Count(a => a.GrainId.Key == k)).ToArray();
+            if (counts.All(c => c == 1))
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"activations per grain after the frozen silo came back: {string.Join(",", counts)}");
+            await Task.Delay(100);
+        }
     }
 }

@@ -77,6 +77,13 @@ public sealed class ExternalProcess : IDisposable
         await _process.StandardInput.FlushAsync();
     }
 
+    /// <summary>SIGSTOP (<paramref name="pause"/>) or SIGCONT: freezes the process as a long GC pause or a VM stall would.</summary>
+    public void Signal(bool pause)
+    {
+        using var kill = Process.Start("kill", [pause ? "-STOP" : "-CONT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL: no cleanup runs in the process.</summary>
     public void Kill()
     {

@@ -35,6 +35,11 @@ public sealed class SiloProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Freezes (SIGSTOP) the silo; it misses its keep-alives while frozen.</summary>
+    public void Pause() => _process.Signal(pause: true);
+
+    public void Resume() => _process.Signal(pause: false);
+
     /// <summary>kill -9: the silo gets no chance to deactivate grains or revoke its lease.</summary>
     public void Kill() => _process.Kill();
 

@@ -78,6 +78,15 @@ public abstract class GrainSemanticsTests
     }
 
     [Fact]
+    public async Task A_reentrant_grain_can_call_itself()
+    {
+        var grain = Grains.GetGrain<IReentrantGrain>(Guid.NewGuid());
+
+        Assert.Equal(1, await grain.CallSelfAsync());
+        Assert.Equal(2, await grain.CallSelfAsync());
+    }
+
+    [Fact]
     public async Task Always_interleave_calls_run_during_an_exclusive_call()
     {
         var grain = Grains.GetGrain<ITurnGrain>(Guid.NewGuid());
