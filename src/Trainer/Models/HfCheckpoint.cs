@@ -50,14 +50,16 @@ public static class HfCheckpoint
     {
         using var source = SafetensorsCheckpoint.Open(directory);
         // A tied output layer may still be stored by other writers: accept and ignore it.
-        TensorFiles.LoadInto(model, source, map.ToHf, tied ? ["lm_head.weight"] : null);
+        TensorFiles.LoadInto(model, source, name => name.Contains(".lora.", StringComparison.Ordinal) ? null : map.ToHf(name),
+            tied ? ["lm_head.weight"] : null);
     }
 
     private static void SaveWeights(Module model, string directory, HfNameMap map, long? maxShardBytes)
     {
         var writer = new SafetensorsWriter();
         writer.Metadata["format"] = "pt";
-        foreach (var (name, p) in model.NamedParameters())
+        // LoRA adapters are not part of the HF layout: their owner saves them (see JobRunner).
+        foreach (var (name, p) in model.NamedParameters().Where(x => !x.Name.Contains(".lora.", StringComparison.Ordinal)))
             TensorFiles.Add(writer, map.ToHf(name), p.Data);
         if (maxShardBytes is { } max) writer.WriteSharded(directory, max);
         else writer.Write(Path.Combine(directory, SafetensorsCheckpoint.SingleFileName));

@@ -12,7 +12,7 @@ namespace Distributed.Trainer.Training;
 /// </summary>
 public sealed record JobFile
 {
-    /// <summary>"lm" (next-token prediction) or "autocompressor".</summary>
+    /// <summary>"lm" (next-token prediction), "autocompressor" or "icae" (pretraining: autoencoding and continuation).</summary>
     [JsonPropertyName("objective")] public string Objective { get; set; } = "lm";
 
     /// <summary>A Hugging Face model directory (config.json + safetensors) to start from; null: initialise from <see cref="Config"/>.</summary>
@@ -50,6 +50,14 @@ public sealed record JobFile
     [JsonPropertyName("segment_max")] public int SegmentMax { get; set; } = 2048;
     [JsonPropertyName("substep_tokens")] public int SubstepTokens { get; set; } = 3072;
 
+    /// <summary>icae: memory tokens per span, span (context) length, continuation length, LoRA rank/alpha, autoencoding share.</summary>
+    [JsonPropertyName("memory_tokens")] public int MemoryTokens { get; set; } = 128;
+    [JsonPropertyName("span_tokens")] public int SpanTokens { get; set; } = 512;
+    [JsonPropertyName("continuation_tokens")] public int ContinuationTokens { get; set; } = 128;
+    [JsonPropertyName("lora_rank")] public int LoraRank { get; set; } = 8;
+    [JsonPropertyName("lora_alpha")] public double LoraAlpha { get; set; } = 16;
+    [JsonPropertyName("autoencode_ratio")] public double AutoencodeRatio { get; set; } = 0.5;
+
     /// <summary>Where the trained model is saved in Hugging Face layout; null: not saved.</summary>
     [JsonPropertyName("output_dir")] public string? OutputDirectory { get; set; }
 
@@ -73,11 +81,13 @@ public sealed record JobFile
         {
             if (!ok) throw new ArgumentException($"job file: {message}");
         }
-        Require(Objective is "lm" or "autocompressor", $"objective '{Objective}': expected \"lm\" or \"autocompressor\"");
+        Require(Objective is "lm" or "autocompressor" or "icae", $"objective '{Objective}': expected \"lm\", \"autocompressor\" or \"icae\"");
         Require(Family is "llama" or "opt", $"family '{Family}': expected \"llama\" or \"opt\"");
         Require(Steps > 0 && Batch > 0 && SeqLen > 1, "steps, batch and seq_len must be positive");
         Require(Lr > 0, "lr must be positive");
         Require(Kappa > 0 && SegmentsPerSubstep > 0 && Substeps > 0, "kappa, segments_per_substep and substeps must be positive");
+        Require(MemoryTokens > 0 && SpanTokens > 0 && ContinuationTokens > 1 && LoraRank > 0, "memory_tokens, span_tokens, continuation_tokens and lora_rank must be positive");
+        Require(AutoencodeRatio is >= 0 and <= 1, $"autoencode_ratio {AutoencodeRatio}: expected a share between 0 and 1");
     }
 }
 

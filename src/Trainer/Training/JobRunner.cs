@@ -30,15 +30,12 @@ public static class JobRunner
         log.Information("Model: {Family}, {Parameters:N0} parameters, objective {Objective}, on {Device} in {DType} (libtorch {Version})",
             job.Family, module.ParameterCount, job.Objective, device, dtype, LibTorch.Version);
         var schedule = new LrSchedule(job.Lr, job.WarmupSteps ?? Math.Min(20, job.Steps / 10), job.Steps, job.MinLr ?? job.Lr / 10);
-        var result = job.Objective == "autocompressor"
-            ? TrainAutoCompressor(job, lm, module, tokens, device, dtype, schedule, log, cancellationToken)
-            : TrainLm(job, lm, module, tokens, device, dtype, schedule, log, cancellationToken);
-        if (job.OutputDirectory is { } output)
+        var result = job.Objective switch
         {
-            if (module is Opt opt) HfCheckpoint.Save(opt, output);
-            else HfCheckpoint.Save((Llama)module, output);
-            log.Information("Saved the model in Hugging Face layout to {Directory}", output);
-        }
+            "autocompressor" => TrainAutoCompressor(job, lm, module, tokens, device, dtype, schedule, log, cancellationToken),
+            "icae" => TrainIcae(job, lm, module, tokens, device, dtype, schedule, log, cancellationToken),
+            _ => TrainLm(job, lm, module, tokens, device, dtype, schedule, log, cancellationToken),
+        };
         return result;
     }
 
@@ -63,6 +60,7 @@ public static class JobRunner
         }
         var after = trainer.Evaluate(heldOut);
         log.Information("Held-out loss after {Steps} steps: {Loss:F3} (was {Before:F3}); {Seconds:F1} s", job.Steps, after, before, clock.Elapsed.TotalSeconds);
+        Save(job, module, null, log);
         return new JobResult(before, after, job.Steps, clock.Elapsed.TotalSeconds, null);
     }
 
@@ -97,8 +95,74 @@ public static class JobRunner
             log.Information("Segment {Segment}: loss {With:F3} with summaries, {Without:F3} without", s.Segment, s.LossWithSummaries / s.Tokens, s.LossWithout / s.Tokens);
         var after = WithSummaries(segments);
         log.Information("Held-out loss after {Steps} steps: {Loss:F3} (was {Before:F3}); {Seconds:F1} s", job.Steps, after, before, clock.Elapsed.TotalSeconds);
+        Save(job, module, ac, log);
         return new JobResult(before, after, job.Steps, clock.Elapsed.TotalSeconds, segments);
     }
+
+    private static JobResult TrainIcae(JobFile job, ICausalLm lm, Module module, int[] tokens, Device device, DType dtype, LrSchedule schedule,
+        ILogger log, CancellationToken cancellationToken)
+    {
+        var windows = new TokenWindows(tokens, job.SpanTokens + job.ContinuationTokens, heldOutFraction: 0.05, job.Seed);
+        var eos = module is Opt opt ? opt.Config.EosTokenId ?? 2 : ((Llama)module).Config.EosTokenId?.FirstOrDefault() ?? 2;
+        var config = new IcaeConfig(job.MemoryTokens, job.SpanTokens, job.LoraRank, job.LoraAlpha, AutoencodeRatio: job.AutoencodeRatio, EosTokenId: eos);
+        using var generator = new Generator(job.Seed + 1);
+        using var icae = new Icae(lm, module, config, generator);
+        using var trainer = new IcaeTrainer(icae, device, dtype, schedule, (ulong)job.Seed, job.GradClip);
+        (long[,] Context, long[,] Continuation) Split(long[,] window)
+        {
+            int b = window.GetLength(0), c = job.SpanTokens, u = job.ContinuationTokens;
+            var context = new long[b, c];
+            var continuation = new long[b, u];
+            for (var i = 0; i < b; i++)
+            {
+                for (var t = 0; t < c; t++) context[i, t] = window[i, t];
+                for (var t = 0; t < u; t++) continuation[i, t] = window[i, c + t];
+            }
+            return (context, continuation);
+        }
+        var heldOut = Split(windows.HeldOutBatches(job.Batch, 1).First());
+        var before = trainer.Evaluate(heldOut.Context, heldOut.Continuation);
+        log.Information("Before: reconstruction BLEU-4 {Bleu:F3}, exact prefix {Prefix:F3}; continuation loss {WithSlots:F3} from slots, {WithContext:F3} from the context",
+            before.Bleu4, before.ExactPrefix, before.ContinuationLossWithSlots, before.ContinuationLossWithContext);
+        var clock = Stopwatch.StartNew();
+        long seen = 0;
+        for (var step = 0; step < job.Steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (context, continuation) = Split(windows.NextTrainBatch(job.Batch));
+            var r = trainer.PretrainStep(context, continuation);
+            seen += r.Tokens;
+            LogStep(log, job, r, seen, clock);
+        }
+        var after = trainer.Evaluate(heldOut.Context, heldOut.Continuation);
+        log.Information("After {Steps} steps: reconstruction BLEU-4 {Bleu:F3}, exact prefix {Prefix:F3}; continuation loss {WithSlots:F3} from slots, {WithContext:F3} from the context",
+            job.Steps, after.Bleu4, after.ExactPrefix, after.ContinuationLossWithSlots, after.ContinuationLossWithContext);
+        Save(job, module, icae, log);
+        return new JobResult(before.ContinuationLossWithSlots, after.ContinuationLossWithSlots, job.Steps, clock.Elapsed.TotalSeconds, null);
+    }
+
+    /// <summary>
+    /// The base model in Hugging Face layout, and beside it, for an objective that adds parameters of its own
+    /// (summary embeddings; ICAE's memory and special embeddings and LoRA adapters), those in objective.safetensors
+    /// under our names. Before the objective's module is disposed, since that disposes the base model too.
+    /// </summary>
+    private static void Save(JobFile job, Module module, Module? objective, ILogger log)
+    {
+        if (job.OutputDirectory is not { } output) return;
+        if (module is Opt opt) HfCheckpoint.Save(opt, output);
+        else HfCheckpoint.Save((Llama)module, output);
+        if (objective is not null)
+        {
+            var writer = new SafetensorsWriter();
+            foreach (var (name, p) in objective.NamedParameters().Where(x => !x.Name.StartsWith("model.", StringComparison.Ordinal) || x.Name.Contains(".lora.")))
+                TensorFiles.Add(writer, name, p.Data);
+            writer.Write(Path.Combine(output, ObjectiveFileName));
+        }
+        log.Information("Saved the model in Hugging Face layout to {Directory}", output);
+    }
+
+    /// <summary>The objective's own parameters beside a saved model.</summary>
+    public const string ObjectiveFileName = "objective.safetensors";
 
     // The first n tokens of each (B, T + 1) window.
     private static long[,] Documents(long[,] windows, int n)

@@ -1,3 +1,4 @@
+using Distributed.Trainer.Checkpoint;
 using Distributed.Trainer.Models;
 using Distributed.Trainer.Training;
 using Serilog;
@@ -52,7 +53,7 @@ public sealed class JobTests : IDisposable
     }
 
     [Fact]
-    public async Task An_autocompressor_job_reports_every_segment_with_and_without_summaries()
+    public async Task An_autocompressor_job_reports_every_segment_and_saves_its_summary_embeddings()
     {
         var job = new JobFile
         {
@@ -65,9 +66,38 @@ public sealed class JobTests : IDisposable
             Batch = 2,
             Steps = 8,
             LogEvery = 4,
+            OutputDirectory = Path.Combine(_dir, "ac"),
         };
         var result = await JobRunner.RunAsync(job, new LoggerConfiguration().CreateLogger());
         Assert.Equal(4, result.Segments!.Count);
         Assert.True(result.HeldOutAfter < result.HeldOutBefore, $"{result.HeldOutBefore:F3} -> {result.HeldOutAfter:F3}");
+        using var objective = SafetensorsFile.Open(Path.Combine(job.OutputDirectory, JobRunner.ObjectiveFileName));
+        Assert.Equal(["summary"], objective.Names.ToArray());
+        Assert.Equal([4L, 128L], objective.GetEntry("summary").Shape);
+        using var model = HfCheckpoint.LoadLlama(job.OutputDirectory);
+    }
+
+    [Fact]
+    public async Task An_icae_job_trains_its_adapters_and_saves_them_beside_the_unchanged_base_model()
+    {
+        var job = new JobFile
+        {
+            Objective = "icae",
+            MemoryTokens = 4,
+            SpanTokens = 16,
+            ContinuationTokens = 8,
+            LoraRank = 4,
+            Batch = 2,
+            Steps = 6,
+            LogEvery = 3,
+            OutputDirectory = Path.Combine(_dir, "icae"),
+        };
+        await JobRunner.RunAsync(job, new LoggerConfiguration().CreateLogger());
+        using var objective = SafetensorsFile.Open(Path.Combine(job.OutputDirectory, JobRunner.ObjectiveFileName));
+        Assert.Contains("memory", objective.Names);
+        Assert.Contains("special", objective.Names);
+        Assert.Contains("model.layers.0.attn.q.lora.b", objective.Names);
+        Assert.DoesNotContain(objective.Names, n => n.Contains("lora") && n.Contains("attn.k"));
+        using var model = HfCheckpoint.LoadLlama(job.OutputDirectory);
     }
 }
