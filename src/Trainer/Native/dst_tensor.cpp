@@ -75,37 +75,33 @@ DST_EXPORT int32_t dst_tensor_arange(double start, double end, double step, int3
 
 // Random tensors are drawn on the CPU generator when one is given for the CPU, so a seeded
 // initialisation is identical whatever device the tensor ends up on.
+template <class Draw>
+static Tensor dst_random(at::Generator* gen, const at::TensorOptions& options, Draw draw) {
+    if (gen && gen->device().is_cpu() && !options.device().is_cpu())
+        return draw(options.device(at::kCPU)).to(options.device());
+    return draw(options);
+}
+
 DST_EXPORT int32_t dst_tensor_randn(const int64_t* dims, int32_t ndim, at::Generator* gen, int32_t dtype,
                                     int32_t device_type, int32_t device_index, Tensor** out) {
-    DST_CATCH({
-        auto options = dst_options(dtype, device_type, device_index);
-        if (gen && gen->device().is_cpu() && !options.device().is_cpu()) {
-            Tensor host = at::randn(dst_dims(dims, ndim), dst_gen(gen), options.device(at::kCPU));
-            *out = dst_wrap(host.to(options.device()));
-        } else {
-            *out = dst_wrap(at::randn(dst_dims(dims, ndim), dst_gen(gen), options));
-        }
-    })
+    DST_CATCH(*out = dst_wrap(dst_random(gen, dst_options(dtype, device_type, device_index), [&](const at::TensorOptions& o) {
+        return at::randn(dst_dims(dims, ndim), dst_gen(gen), o);
+    })))
 }
 
 DST_EXPORT int32_t dst_tensor_rand(const int64_t* dims, int32_t ndim, at::Generator* gen, int32_t dtype,
                                    int32_t device_type, int32_t device_index, Tensor** out) {
-    DST_CATCH({
-        auto options = dst_options(dtype, device_type, device_index);
-        if (gen && gen->device().is_cpu() && !options.device().is_cpu()) {
-            Tensor host = at::rand(dst_dims(dims, ndim), dst_gen(gen), options.device(at::kCPU));
-            *out = dst_wrap(host.to(options.device()));
-        } else {
-            *out = dst_wrap(at::rand(dst_dims(dims, ndim), dst_gen(gen), options));
-        }
-    })
+    DST_CATCH(*out = dst_wrap(dst_random(gen, dst_options(dtype, device_type, device_index), [&](const at::TensorOptions& o) {
+        return at::rand(dst_dims(dims, ndim), dst_gen(gen), o);
+    })))
 }
 
 DST_EXPORT int32_t dst_tensor_randint(int64_t low, int64_t high, const int64_t* dims, int32_t ndim,
                                       at::Generator* gen, int32_t dtype, int32_t device_type,
                                       int32_t device_index, Tensor** out) {
-    DST_CATCH(*out = dst_wrap(at::randint(low, high, dst_dims(dims, ndim), dst_gen(gen),
-                                          dst_options(dtype, device_type, device_index))))
+    DST_CATCH(*out = dst_wrap(dst_random(gen, dst_options(dtype, device_type, device_index), [&](const at::TensorOptions& o) {
+        return at::randint(low, high, dst_dims(dims, ndim), dst_gen(gen), o);
+    })))
 }
 
 DST_EXPORT int32_t dst_tensor_normal_(Tensor* t, double mean, double std, at::Generator* gen) {
