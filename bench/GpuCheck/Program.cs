@@ -17,6 +17,12 @@ public static class Program
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "parity") return Parity(args.Skip(1).ToArray());
+        if (args.Length > 0 && args[0] == "overhead")
+        {
+            // Only the per-call timings, so runs can alternate with Python's in one call (order effects are large).
+            Console.WriteLine(JsonSerializer.Serialize(new { small_op_us_cuda = SmallOpMicroseconds(Device.Cuda(0)), small_op_us_cpu = SmallOpMicroseconds(Device.Cpu) }));
+            return 0;
+        }
         var output = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "gpu-check.json";
         // "--cpu" runs the same checks on the CPU (a smoke test of this program where there is no GPU).
         var device = args.Contains("--cpu") ? Device.Cpu
