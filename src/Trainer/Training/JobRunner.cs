@@ -71,8 +71,7 @@ public static class JobRunner
         var documentTokens = job.Substeps * job.SubstepTokens;
         var windows = new TokenWindows(tokens, documentTokens, heldOutFraction: 0.05, job.Seed);
         var positions = module is Opt ? SummaryPositions.Padding : SummaryPositions.Consecutive;
-        var eos = module is Opt opt ? opt.Config.EosTokenId ?? 2 : ((Llama)module).Config.EosTokenId?.FirstOrDefault() ?? 2;
-        using var ac = new AutoCompressor(lm, module, new AutoCompressorConfig(job.Kappa, job.SegmentsPerSubstep, positions, eos));
+        using var ac = new AutoCompressor(lm, module, new AutoCompressorConfig(job.Kappa, job.SegmentsPerSubstep, positions, EosTokenId(module)));
         using var trainer = new AutoCompressorTrainer(ac, device, dtype, schedule, job.GradClip, new AdamWOptions(WeightDecay: job.WeightDecay));
         // Evaluation cuts held-out documents into equal segments, the middle of the training range.
         var evalSegments = Enumerable.Repeat(documentTokens / (job.Substeps * job.SegmentsPerSubstep), job.Substeps * job.SegmentsPerSubstep).ToArray();
@@ -103,8 +102,8 @@ public static class JobRunner
         ILogger log, CancellationToken cancellationToken)
     {
         var windows = new TokenWindows(tokens, job.SpanTokens + job.ContinuationTokens, heldOutFraction: 0.05, job.Seed);
-        var eos = module is Opt opt ? opt.Config.EosTokenId ?? 2 : ((Llama)module).Config.EosTokenId?.FirstOrDefault() ?? 2;
-        var config = new IcaeConfig(job.MemoryTokens, job.SpanTokens, job.LoraRank, job.LoraAlpha, AutoencodeRatio: job.AutoencodeRatio, EosTokenId: eos);
+        var config = new IcaeConfig(job.MemoryTokens, job.SpanTokens, job.LoraRank, job.LoraAlpha, AutoencodeRatio: job.AutoencodeRatio,
+            EosTokenId: EosTokenId(module));
         using var generator = new Generator(job.Seed + 1);
         using var icae = new Icae(lm, module, config, generator);
         using var trainer = new IcaeTrainer(icae, device, dtype, schedule, (ulong)job.Seed, job.GradClip);
@@ -163,6 +162,10 @@ public static class JobRunner
 
     /// <summary>The objective's own parameters beside a saved model.</summary>
     public const string ObjectiveFileName = "objective.safetensors";
+
+    /// <summary>The model's end-of-sequence token from its config (2, as in OPT and Llama 2, when the config names none).</summary>
+    private static long EosTokenId(Module module) =>
+        module is Opt opt ? opt.Config.EosTokenId ?? 2 : ((Llama)module).Config.EosTokenId?.FirstOrDefault() ?? 2;
 
     // The first n tokens of each (B, T + 1) window.
     private static long[,] Documents(long[,] windows, int n)
