@@ -70,6 +70,7 @@ public sealed class AutoCompressor : Module
     /// </summary>
     public Tensor TrainDocument(Tensor ids, IReadOnlyList<int[]> plan, double lossScale = 1.0, Func<Tensor, Tensor>? embed = null)
     {
+        using var documentScope = TensorScope.Begin();
         var predicted = ids.Size(0) * plan.Sum(s => s.Sum(len => len - 1L));
         var kappa = Options.Kappa;
         var acc = Empty(ids);
@@ -101,7 +102,7 @@ public sealed class AutoCompressor : Module
         }
         if (start != ids.Size(1))
             throw new ArgumentException($"the plan covers {start} tokens but the documents have {ids.Size(1)}", nameof(plan));
-        return total!;
+        return documentScope.MoveToOuter(total!);
     }
 
     /// <summary>
@@ -110,6 +111,7 @@ public sealed class AutoCompressor : Module
     /// </summary>
     public IReadOnlyList<SegmentEvaluation> Evaluate(Tensor ids, IReadOnlyList<int> segments)
     {
+        using var scope = TensorScope.Begin();
         using var noGrad = NoGradScope.Begin();
         var results = new List<SegmentEvaluation>();
         var acc = Empty(ids);

@@ -78,5 +78,39 @@ public sealed class LifetimeTests
     }
 }
 
+// Objectives called without a scope of the caller's own still free every temporary.
+[Collection(nameof(LiveHandleCounting))]
+public sealed class ObjectiveLifetimeTests
+{
+    [Fact]
+    public void Generation_and_an_autocompressor_document_leave_no_handles_behind()
+    {
+        using var g = new Generator(3);
+        using var llama = new Distributed.Trainer.Models.Llama(new Distributed.Trainer.Checkpoint.LlamaConfig
+        {
+            VocabSize = 30,
+            HiddenSize = 16,
+            IntermediateSize = 24,
+            NumHiddenLayers = 1,
+            NumAttentionHeads = 2,
+            MaxPositionEmbeddings = 64,
+        }, g);
+        using var ac = new Distributed.Trainer.Models.AutoCompressor(llama, llama,
+            new Distributed.Trainer.Models.AutoCompressorConfig(Kappa: 2, Positions: Distributed.Trainer.Models.SummaryPositions.Consecutive));
+        using var ids = Tensor.FromArray(new long[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 }, 1, 12);
+        using var prompt = ids.Narrow(1, 0, 4);
+        var options = new Distributed.Trainer.Models.SamplingOptions(MaxNewTokens: 5);
+        // The first call fills the model's RoPE tables for this device and dtype, which it keeps.
+        Distributed.Trainer.Models.Generation.Generate(llama, prompt, options);
+        var before = LibTorch.LiveTensors;
+        Distributed.Trainer.Models.Generation.Generate(llama, prompt, options);
+        Assert.Equal(before, LibTorch.LiveTensors);
+        using (var loss = ac.TrainDocument(ids, [[3, 3], [3, 3]]))
+            Assert.True(loss.Item() > 0);
+        foreach (var p in ac.Parameters()) p.Grad()?.Dispose();
+        Assert.Equal(before, LibTorch.LiveTensors);
+    }
+}
+
 [CollectionDefinition(nameof(LiveHandleCounting), DisableParallelization = true)]
 public sealed class LiveHandleCounting;
