@@ -15,7 +15,7 @@ public static class TokenizeCommand
     public static Command Create()
     {
         var inputs = new Option<string[]>("--input") { Description = "JSONL or JSONL.gz files, or folders of them", Required = true, AllowMultipleArgumentsPerToken = true };
-        var output = new Option<string>("--output") { Description = "the dataset folder to write (shards/ and manifest.json)", Required = true };
+        var output = new Option<string>("--output") { Description = "the dataset folder to write (shards/ and manifest.json), or blob://CONTAINER/PREFIX with AZURE_STORAGE_CONNECTION_STRING set", Required = true };
         var tokenizer = new Option<string>("--tokenizer") { Description = "a tokenizer.json, or a folder with vocab.json/encoder.json and merges.txt/vocab.bpe (GPT-2 style)", Required = true };
         var textField = new Option<string>("--text-field") { Description = "the JSON field that holds each document", DefaultValueFactory = _ => "text" };
         var skipBad = new Option<bool>("--skip-bad-input") { Description = "skip and count malformed lines instead of failing on the first" };
@@ -48,7 +48,7 @@ public static class TokenizeCommand
             Inputs = inputs,
             Tokenizer = tokenizer,
             TokenizerName = Path.GetFileName(Path.TrimEndingDirectorySeparator(tokenizerPath)),
-            Output = new LocalDirectoryShardStore(output),
+            Output = ShardStores.Open(output),
             DatasetName = Path.GetFileName(Path.TrimEndingDirectorySeparator(output)),
             TextField = textField,
             OnBadInput = skipBad ? BadInputPolicy.Skip : BadInputPolicy.Fail,

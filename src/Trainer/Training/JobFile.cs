@@ -24,7 +24,7 @@ public sealed record JobFile
     /// <summary>An HF config.json object for a freshly initialised model; null: a small byte-level Llama.</summary>
     [JsonPropertyName("config")] public JsonElement? Config { get; set; }
 
-    /// <summary>A tokenized dataset directory (from `distributed tokenize`); null: the packaged English corpus as UTF-8 bytes.</summary>
+    /// <summary>A tokenized dataset (from `distributed tokenize`): a directory or blob://CONTAINER/PREFIX; null: the packaged English corpus as UTF-8 bytes.</summary>
     [JsonPropertyName("dataset")] public string? Dataset { get; set; }
 
     [JsonPropertyName("device")] public string Device { get; set; } = "cpu";

@@ -226,7 +226,7 @@ public static class JobRunner
     {
         if (job.Dataset is { } dir)
         {
-            var dataset = await TokenizedDataset.OpenAsync(new LocalDirectoryShardStore(dir), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var dataset = await TokenizedDataset.OpenAsync(ShardStores.Open(dir), cancellationToken: cancellationToken).ConfigureAwait(false);
             var all = new List<int>();
             for (long d = 0; d < dataset.DocumentCount; d++) all.AddRange(dataset.GetTokens(d));
             log.Information("Dataset {Directory}: {Documents:N0} documents, {Tokens:N0} tokens", dir, dataset.DocumentCount, all.Count);

@@ -1,4 +1,5 @@
 using Distributed.Trainer.Checkpoint;
+using Distributed.Trainer.Data;
 using Distributed.Trainer.Models;
 using Distributed.Trainer.Training;
 using Serilog;
@@ -50,6 +51,29 @@ public sealed class JobTests : IDisposable
         Assert.True(result.HeldOutAfter < result.HeldOutBefore - 1, $"{result.HeldOutBefore:F3} -> {result.HeldOutAfter:F3}");
         using var reloaded = HfCheckpoint.LoadLlama(output);
         Assert.Equal(256, reloaded.Config.VocabSize);
+    }
+
+    [Fact]
+    public async Task A_job_trains_on_a_tokenized_dataset_with_an_inline_model_config()
+    {
+        // Through the real shard format: 12 documents where each token is the previous one plus 7 (mod 64).
+        var dataset = Path.Combine(_dir, "dataset");
+        var store = new LocalDirectoryShardStore(dataset);
+        var builder = new ShardBuilder(tokenWidth: 2);
+        for (var d = 0; d < 12; d++) builder.Add(Enumerable.Range(0, 400).Select(i => (i * 7 + d) % 64).ToArray());
+        var shard = await builder.WriteAsync(store, "shards/0.bin", CancellationToken.None);
+        var manifest = new DatasetManifest { Name = "steps-of-7", Tokenizer = "synthetic", VocabularySize = 64, TokenWidth = 2, Shards = [shard] };
+        var json = manifest.ToJsonBytes();
+        await store.WriteAtomicAsync(DatasetManifest.DefaultName, (s, ct) => s.WriteAsync(json, ct).AsTask());
+        var job = JobFile.Load(Write($$"""
+            {
+              "dataset": "{{dataset}}", "steps": 30, "batch": 4, "seq_len": 32, "lr": 1e-2, "log_every": 10,
+              "config": { "vocab_size": 64, "hidden_size": 32, "intermediate_size": 48, "num_hidden_layers": 1,
+                          "num_attention_heads": 2, "max_position_embeddings": 64, "tie_word_embeddings": true }
+            }
+            """));
+        var result = await JobRunner.RunAsync(job, new LoggerConfiguration().CreateLogger());
+        Assert.True(result.HeldOutAfter < result.HeldOutBefore - 1, $"{result.HeldOutBefore:F3} -> {result.HeldOutAfter:F3}");
     }
 
     [Fact]
