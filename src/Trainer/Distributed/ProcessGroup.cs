@@ -72,7 +72,7 @@ public sealed class ProcessGroup : IDisposable
             }
             int rc;
             ProcessGroupHandle handle;
-            var prefix = rendezvous.WorldId + "/";
+            var prefix = rendezvous.WorldId; // PrefixStore keys: "<world id>/<key>"
             if (backend == CollectiveBackend.Nccl)
             {
                 rc = dst_dist_pg_new_nccl(store.Handle, prefix, rendezvous.Rank, rendezvous.WorldSize, timeoutMs, device.Index, out handle);

@@ -9,6 +9,11 @@
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/function_hook.h>
 #include <torch/csrc/autograd/variable.h>
+#if DST_VERSION_AT_LEAST(2, 0)
+#include <torch/csrc/distributed/c10d/Backend.hpp>
+#else
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#endif
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/Types.hpp>
@@ -76,7 +81,9 @@ DST_EXPORT void dst_dist_store_free(DstStore* s) { delete s; }
 struct DstGroup {
     std::mutex mu;
     c10::intrusive_ptr<DstBackend> backend;
-    bool nccl = false;
+#ifdef USE_C10D_NCCL
+    c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // the same backend, for abort and shutdown
+#endif
     bool aborted = false;
 
     c10::intrusive_ptr<DstBackend> get() {
@@ -95,7 +102,9 @@ struct DstGroup {
         }
 #ifdef USE_C10D_NCCL
         if (nccl) {
-            b->abort();
+            auto n = std::move(nccl);
+            b.reset();
+            n->abort();  // ncclCommAbort: ends the kernels waiting for a lost peer
             return;
         }
 #endif
@@ -104,10 +113,10 @@ struct DstGroup {
 
     ~DstGroup() {
 #ifdef USE_C10D_NCCL
-        // shutdown() is ProcessGroupNCCL's orderly exit; its destructor without it warns.
-        if (nccl && backend) {
+        // shutdown() is ProcessGroupNCCL's orderly exit; destroyed without it, it warns and aborts.
+        if (nccl) {
             try {
-                backend->shutdown();
+                nccl->shutdown();
             } catch (...) {
             }
         }
@@ -162,9 +171,14 @@ DST_EXPORT int32_t dst_dist_pg_new_nccl(DstStore* s, const char* prefix, int32_t
         c10::cuda::set_device((c10::DeviceIndex)device);
         auto opts = c10d::ProcessGroupNCCL::Options::create();
         opts->timeout = std::chrono::milliseconds(timeout_ms);
+        auto nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(dst_scoped_store(s, prefix), rank, size, opts);
+        // NCCL makes its communicator at the first collective: one tiny all-reduce now, so that joining
+        // blocks until every rank is there (as with Gloo) and a missing rank fails here, at the timeout.
+        std::vector<Tensor> probe{at::zeros({1}, at::TensorOptions().device(at::kCUDA, (c10::DeviceIndex)device))};
+        nccl->allreduce(probe)->wait();
         auto group = std::make_shared<DstGroup>();
-        group->nccl = true;
-        group->backend = c10::make_intrusive<c10d::ProcessGroupNCCL>(dst_scoped_store(s, prefix), rank, size, opts);
+        group->backend = nccl;
+        group->nccl = nccl;
         *out = new DstGroupRef{std::move(group)};
     })
 #else
