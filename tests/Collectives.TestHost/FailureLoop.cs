@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Distributed.Trainer.Distributed;
+using Distributed.Trainer.Collectives;
 using Distributed.Trainer.Torch;
 
 namespace Distributed.Collectives.TestHost;

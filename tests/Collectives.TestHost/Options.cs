@@ -1,5 +1,5 @@
 using System.Globalization;
-using Distributed.Trainer.Distributed;
+using Distributed.Trainer.Collectives;
 
 namespace Distributed.Collectives.TestHost;
 
@@ -8,8 +8,11 @@ internal sealed record Options(int Port, int Rank, int World, string WorldId, Ti
 {
     public const string Host = "127.0.0.1";
 
+    // Ranks start seconds apart on a loaded test machine: joining may take longer than a collective may.
+    public static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(60);
+
     public Rendezvous Rendezvous(string? worldId = null, int? rank = null) =>
-        new(Host, Port, worldId ?? WorldId, rank ?? Rank, World, Timeout);
+        new(Host, Port, worldId ?? WorldId, rank ?? Rank, World, Timeout) { JoinTimeout = JoinTimeout };
 
     public static Options Parse(string[] args)
     {

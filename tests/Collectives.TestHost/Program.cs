@@ -1,6 +1,6 @@
 using System.Globalization;
 using Distributed.Collectives.TestHost;
-using Distributed.Trainer.Distributed;
+using Distributed.Trainer.Collectives;
 using Distributed.Trainer.Torch;
 
 // One rank of a test world on loopback. Every check prints one line, "CHECK <name> OK|FAIL <detail>", that

@@ -1,5 +1,5 @@
 using Distributed.Trainer.Checkpoint;
-using Distributed.Trainer.Distributed;
+using Distributed.Trainer.Collectives;
 using Distributed.Trainer.Models;
 using Distributed.Trainer.Nn;
 using Distributed.Trainer.Torch;

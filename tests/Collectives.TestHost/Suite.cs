@@ -1,4 +1,4 @@
-using Distributed.Trainer.Distributed;
+using Distributed.Trainer.Collectives;
 using Distributed.Trainer.Torch;
 
 namespace Distributed.Collectives.TestHost;
@@ -11,7 +11,7 @@ internal static class Suite
     public static void Run(Options o, Report report)
     {
         // The store outlives the first world: rank 0 serves it, the others connect, and both worlds meet there.
-        using var store = o.Rank == 0 ? TcpStore.Serve(Options.Host, o.Port, o.Timeout) : TcpStore.Connect(Options.Host, o.Port, o.Timeout);
+        using var store = o.Rank == 0 ? TcpStore.Serve(Options.Host, o.Port, Options.JoinTimeout) : TcpStore.Connect(Options.Host, o.Port, Options.JoinTimeout);
         using (var group = ProcessGroup.Join(o.Rendezvous(), Device.Cpu, store))
         {
             report.Check("join", group.Backend == CollectiveBackend.Gloo && group.WorldSize == o.World, group.ToString());

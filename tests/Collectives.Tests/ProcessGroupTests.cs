@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Distributed.Trainer.Distributed;
+using Distributed.Trainer.Collectives;
 using Distributed.Trainer.Nn;
 using Distributed.Trainer.Torch;
 
@@ -39,6 +39,25 @@ public sealed class ProcessGroupTests
         Assert.Equal("lonely", e.WorldId);
         Assert.StartsWith("Join", e.Op, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"the rendezvous timeout of 1 s took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_rank_later_than_the_collective_timeout_still_joins_within_the_join_timeout()
+    {
+        // Without a store passed in, rank 0 serves it at the rendezvous address and rank 1 connects.
+        var port = Infrastructure.TestWorld.FreePort();
+        Rendezvous At(int rank) => new("127.0.0.1", port, "late-" + port, rank, 2, TimeSpan.FromSeconds(1)) { JoinTimeout = TimeSpan.FromSeconds(30) };
+        var first = Task.Factory.StartNew(() => ProcessGroup.Join(At(0), Device.Cpu), TaskCreationOptions.LongRunning);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.False(first.IsCompleted, "rank 0 finished joining before rank 1 came");
+        using var second = await Task.Factory.StartNew(() => ProcessGroup.Join(At(1), Device.Cpu), TaskCreationOptions.LongRunning);
+        using var group = await first;
+        using var t0 = Tensor.Full([5], 2.0);
+        using var t1 = Tensor.Full([5], 3.0);
+        var reduce0 = Task.Run(() => group.AllReduceSum(t0));
+        second.AllReduceSum(t1);
+        await reduce0;
+        Assert.All(t0.ToArray<float>().Concat(t1.ToArray<float>()), v => Assert.Equal(5f, v));
     }
 
     [Fact]

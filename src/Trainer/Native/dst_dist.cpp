@@ -136,10 +136,23 @@ static c10::intrusive_ptr<c10d::Store> dst_scoped_store(DstStore* s, const char*
     return c10::make_intrusive<c10d::PrefixStore>(std::string(prefix), s->store);
 }
 
+// Waits, at most join_timeout_ms, until all `size` ranks have arrived at the world's store. The backends
+// wait for their peers with the collective timeout, which is meant to be seconds; ranks start further apart.
+static void dst_join_barrier(const c10::intrusive_ptr<c10d::Store>& store, int32_t size, int64_t join_timeout_ms) {
+    if (store->add("dst/joined", 1) == size) store->set("dst/all_joined", std::vector<uint8_t>{1});
+    try {
+        store->wait({"dst/all_joined"}, std::chrono::milliseconds(join_timeout_ms));
+    } catch (const std::exception& e) {
+        auto arrived = store->add("dst/joined", 0);
+        TORCH_CHECK(false, "timed out after ", join_timeout_ms, " ms waiting for the world to form: ", arrived, " of ", size,
+                    " ranks joined (", e.what(), ")");
+    }
+}
+
 // Gloo on CPU tensors. The local address Gloo listens on and advertises: the interface named by iface if
 // given, else the address or hostname in host if given, else libtorch's default (this machine's hostname).
 DST_EXPORT int32_t dst_dist_pg_new_gloo(DstStore* s, const char* prefix, int32_t rank, int32_t size, int64_t timeout_ms,
-                                        const char* iface, const char* host, DstGroupRef** out) {
+                                        int64_t join_timeout_ms, const char* iface, const char* host, DstGroupRef** out) {
 #ifdef USE_C10D_GLOO
     DST_CATCH({
         TORCH_CHECK(size >= 1 && rank >= 0 && rank < size, "rank ", rank, " is outside a world of ", size);
@@ -150,8 +163,10 @@ DST_EXPORT int32_t dst_dist_pg_new_gloo(DstStore* s, const char* prefix, int32_t
             opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(host));
         else
             opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+        auto store = dst_scoped_store(s, prefix);
+        dst_join_barrier(store, size, join_timeout_ms);
         auto group = std::make_shared<DstGroup>();
-        group->backend = c10::make_intrusive<c10d::ProcessGroupGloo>(dst_scoped_store(s, prefix), rank, size, opts);
+        group->backend = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, opts);
         *out = new DstGroupRef{std::move(group)};
     })
 #else
@@ -163,7 +178,7 @@ DST_EXPORT int32_t dst_dist_pg_new_gloo(DstStore* s, const char* prefix, int32_t
 // communicators, fail the work) unless TORCH_NCCL_ASYNC_ERROR_HANDLING says otherwise: libtorch's default
 // tears the whole process down, and survivors of a lost peer must live on to form the next world.
 DST_EXPORT int32_t dst_dist_pg_new_nccl(DstStore* s, const char* prefix, int32_t rank, int32_t size, int64_t timeout_ms,
-                                        int32_t device, DstGroupRef** out) {
+                                        int64_t join_timeout_ms, int32_t device, DstGroupRef** out) {
 #ifdef USE_C10D_NCCL
     DST_CATCH({
         TORCH_CHECK(size >= 1 && rank >= 0 && rank < size, "rank ", rank, " is outside a world of ", size);
@@ -171,7 +186,9 @@ DST_EXPORT int32_t dst_dist_pg_new_nccl(DstStore* s, const char* prefix, int32_t
         c10::cuda::set_device((c10::DeviceIndex)device);
         auto opts = c10d::ProcessGroupNCCL::Options::create();
         opts->timeout = std::chrono::milliseconds(timeout_ms);
-        auto nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(dst_scoped_store(s, prefix), rank, size, opts);
+        auto store = dst_scoped_store(s, prefix);
+        dst_join_barrier(store, size, join_timeout_ms);
+        auto nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, opts);
         // NCCL makes its communicator at the first collective: one tiny all-reduce now, so that joining
         // blocks until every rank is there (as with Gloo) and a missing rank fails here, at the timeout.
         std::vector<Tensor> probe{at::zeros({1}, at::TensorOptions().device(at::kCUDA, (c10::DeviceIndex)device))};

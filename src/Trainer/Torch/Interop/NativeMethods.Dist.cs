@@ -14,10 +14,10 @@ internal static unsafe partial class NativeMethods
     // --- Process groups
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int dst_dist_pg_new_gloo(StoreHandle store, string prefix, int rank, int size, long timeoutMs,
-        string? iface, string? host, out ProcessGroupHandle group);
+        long joinTimeoutMs, string? iface, string? host, out ProcessGroupHandle group);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int dst_dist_pg_new_nccl(StoreHandle store, string prefix, int rank, int size, long timeoutMs,
-        int device, out ProcessGroupHandle group);
+        long joinTimeoutMs, int device, out ProcessGroupHandle group);
     [LibraryImport(Lib)] internal static partial int dst_dist_pg_abort(ProcessGroupHandle group);
     [LibraryImport(Lib)] internal static partial void dst_dist_pg_free(nint group);
     [LibraryImport(Lib)] internal static partial int dst_dist_pg_allreduce_sum(ProcessGroupHandle group, TensorHandle t, out WorkHandle work);

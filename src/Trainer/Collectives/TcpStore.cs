@@ -2,7 +2,7 @@ using Distributed.Trainer.Torch;
 using Distributed.Trainer.Torch.Interop;
 using static Distributed.Trainer.Torch.Interop.NativeMethods;
 
-namespace Distributed.Trainer.Distributed;
+namespace Distributed.Trainer.Collectives;
 
 /// <summary>
 /// A c10d TCPStore: the key-value store through which the ranks of a world find each other. One process

@@ -1,4 +1,4 @@
-namespace Distributed.Trainer.Distributed;
+namespace Distributed.Trainer.Collectives;
 
 /// <summary>Why a collective failed, as far as the backend's message tells.</summary>
 public enum CollectiveFailure

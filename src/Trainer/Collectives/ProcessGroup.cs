@@ -4,7 +4,7 @@ using Distributed.Trainer.Torch;
 using Distributed.Trainer.Torch.Interop;
 using static Distributed.Trainer.Torch.Interop.NativeMethods;
 
-namespace Distributed.Trainer.Distributed;
+namespace Distributed.Trainer.Collectives;
 
 /// <summary>
 /// One world of processes that run collectives together: libtorch's c10d ProcessGroupGloo for CPU tensors,
@@ -46,7 +46,7 @@ public sealed class ProcessGroup : IDisposable
     internal ProcessGroupHandle Handle => _handle;
 
     /// <summary>
-    /// Joins the world: blocks until every rank has joined, or fails after the rendezvous timeout. Without
+    /// Joins the world: blocks until every rank has joined, or fails after the join timeout. Without
     /// a <paramref name="store"/>, rank 0 serves the TCPStore at the rendezvous address and the others
     /// connect to it (the group owns that store); with one, the caller keeps it alive for as long as worlds
     /// are formed through it. CPU devices use Gloo, which listens on the interface named by
@@ -60,14 +60,16 @@ public sealed class ProcessGroup : IDisposable
         var backend = device.IsCuda ? CollectiveBackend.Nccl : CollectiveBackend.Gloo;
         RequireBackend(backend);
         var timeoutMs = (long)rendezvous.Timeout.TotalMilliseconds;
+        var joinTimeout = rendezvous.JoinTimeout ?? rendezvous.Timeout;
+        var joinTimeoutMs = (long)joinTimeout.TotalMilliseconds;
         TcpStore? owned = null;
         try
         {
             if (store is null)
             {
                 owned = rendezvous.Rank == 0
-                    ? TcpStore.Serve(rendezvous.Host, rendezvous.Port, rendezvous.Timeout)
-                    : TcpStore.Connect(rendezvous.Host, rendezvous.Port, rendezvous.Timeout);
+                    ? TcpStore.Serve(rendezvous.Host, rendezvous.Port, joinTimeout)
+                    : TcpStore.Connect(rendezvous.Host, rendezvous.Port, joinTimeout);
                 store = owned;
             }
             int rc;
@@ -75,13 +77,13 @@ public sealed class ProcessGroup : IDisposable
             var prefix = rendezvous.WorldId; // PrefixStore keys: "<world id>/<key>"
             if (backend == CollectiveBackend.Nccl)
             {
-                rc = dst_dist_pg_new_nccl(store.Handle, prefix, rendezvous.Rank, rendezvous.WorldSize, timeoutMs, device.Index, out handle);
+                rc = dst_dist_pg_new_nccl(store.Handle, prefix, rendezvous.Rank, rendezvous.WorldSize, timeoutMs, joinTimeoutMs, device.Index, out handle);
             }
             else
             {
                 var iface = Environment.GetEnvironmentVariable("GLOO_SOCKET_IFNAME");
                 var host = string.IsNullOrEmpty(iface) && IsLoopback(rendezvous.Host) ? "127.0.0.1" : null;
-                rc = dst_dist_pg_new_gloo(store.Handle, prefix, rendezvous.Rank, rendezvous.WorldSize, timeoutMs,
+                rc = dst_dist_pg_new_gloo(store.Handle, prefix, rendezvous.Rank, rendezvous.WorldSize, timeoutMs, joinTimeoutMs,
                     string.IsNullOrEmpty(iface) ? null : iface, host, out handle);
             }
             if (rc != 0)

@@ -3,7 +3,7 @@ using Distributed.Trainer.Torch;
 using Distributed.Trainer.Torch.Interop;
 using static Distributed.Trainer.Torch.Interop.NativeMethods;
 
-namespace Distributed.Trainer.Distributed;
+namespace Distributed.Trainer.Collectives;
 
 /// <summary>
 /// Sums the flat gradient buckets of <see cref="FlatParameters"/> over a <see cref="ProcessGroup"/>, each as

@@ -1,4 +1,4 @@
-namespace Distributed.Trainer.Distributed;
+namespace Distributed.Trainer.Collectives;
 
 /// <summary>
 /// A collective, or joining a world, failed. It names the operation, this process's rank, the world and

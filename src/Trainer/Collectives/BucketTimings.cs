@@ -1,4 +1,4 @@
-namespace Distributed.Trainer.Distributed;
+namespace Distributed.Trainer.Collectives;
 
 /// <summary>
 /// When each gradient bucket of the last synchronized step became ready (its last gradient accumulated)

@@ -1,4 +1,4 @@
-namespace Distributed.Trainer.Distributed;
+namespace Distributed.Trainer.Collectives;
 
 /// <summary>The c10d backend of a process group: chosen by the device its tensors live on.</summary>
 public enum CollectiveBackend

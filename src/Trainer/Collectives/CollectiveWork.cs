@@ -3,7 +3,7 @@ using Distributed.Trainer.Torch;
 using Distributed.Trainer.Torch.Interop;
 using static Distributed.Trainer.Torch.Interop.NativeMethods;
 
-namespace Distributed.Trainer.Distributed;
+namespace Distributed.Trainer.Collectives;
 
 /// <summary>
 /// An asynchronous collective in flight. The tensor it works on must stay alive and untouched until
