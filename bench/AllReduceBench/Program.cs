@@ -30,6 +30,7 @@ public static class Program
         var device = cpu ? Device.Cpu : Device.Cuda(rank);
         var dtype = cpu ? DType.Float32 : DType.BFloat16;
 
+        if (rank == 0) Console.Error.WriteLine($"libtorch {LibTorch.Version}, NCCL collectives {LibTorch.HasNccl}, Gloo collectives {LibTorch.HasGloo}");
         using var group = ProcessGroup.Join(new Rendezvous("127.0.0.1", port, $"allreduce-bench-{port}", rank, world, TimeSpan.FromSeconds(120)), device);
         foreach (var mib in sizes)
         {

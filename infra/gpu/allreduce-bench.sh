@@ -16,6 +16,8 @@ export NCCL_NVLS_ENABLE="${NCCL_NVLS_ENABLE:-0}" PYTHONUNBUFFERED=1
 bash "$root/infra/gpu/run.sh" true 2>&1 | tee "$out/allreduce-build.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || exit 1
 export DST_NATIVE_LIB=/tmp/dst/native/libdst_native.so
+# Which collectives the shim was built with (NCCL needs nccl.h from the pip nvidia-nccl wheel).
+grep -E "^(NCCL|GLOO)_INCLUDE_DIR" /tmp/dst/native/CMakeCache.txt | tee -a "$out/allreduce-build.log"
 gpus="$(python3 -c 'import torch; print(torch.cuda.device_count())')"
 [ "$gpus" -ge "$n" ] || { echo "allreduce-bench: asked for $n GPUs, this host has $gpus"; exit 1; }
 rm -f "$out/allreduce.jsonl"
