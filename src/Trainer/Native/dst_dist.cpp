@@ -256,12 +256,20 @@ DST_EXPORT int32_t dst_dist_work_wait(DstWork* w, int64_t timeout_ms, int32_t* c
         if (timeout_ms < 0) {
             w->work->wait();
         } else {
+            bool timed_out = false;
             try {
                 w->work->wait(std::chrono::milliseconds(timeout_ms));
             } catch (...) {
-                // Work::wait throws both the work's own failure and "timed out"; only the latter leaves it running.
-                if (w->work->isCompleted()) throw;
-                *completed = 0;
+                // Work::wait throws both the work's own failure and "timed out"; only the latter leaves it
+                // running. It may also have completed between the two: then the wait below, which returns
+                // at once, gives its true outcome.
+                timed_out = true;
+            }
+            if (timed_out) {
+                if (w->work->isCompleted())
+                    w->work->wait();
+                else
+                    *completed = 0;
             }
         }
     })
