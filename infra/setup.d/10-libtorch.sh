@@ -3,5 +3,6 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 if [ -n "${TORCH_DIR:-}" ]; then exit 0; fi
-# OpenBLAS: without it libtorch falls back to the reference BLAS, about 15x slower on CPU.
-ensure_apt libtorch-dev libopenblas0-pthread cmake g++ make
+# OpenBLAS: without it libtorch falls back to the reference BLAS, about 15x slower on CPU. libgloo-dev:
+# the gloo headers that c10d's ProcessGroupGloo.hpp includes (the shim's CPU collectives).
+ensure_apt libtorch-dev libgloo-dev libopenblas0-pthread cmake g++ make

@@ -30,9 +30,16 @@ DST_EXPORT int32_t dst_torch_version(int32_t* major, int32_t* minor, int32_t* pa
     DST_CATCH(*major = TORCH_VERSION_MAJOR; *minor = TORCH_VERSION_MINOR; *patch = TORCH_VERSION_PATCH)
 }
 
-// Bit 0: fused scaled-dot-product attention; bit 1: fused AdamW kernels; bit 2: built with CUDA.
+// Bit 0: fused scaled-dot-product attention; bit 1: fused AdamW kernels; bit 2: built with CUDA;
+// bit 3: Gloo collectives; bit 4: NCCL collectives.
 DST_EXPORT int32_t dst_capabilities() {
     int32_t caps = 0;
+#ifdef USE_C10D_GLOO
+    caps |= 8;
+#endif
+#ifdef USE_C10D_NCCL
+    caps |= 16;
+#endif
 #if DST_VERSION_AT_LEAST(2, 0)
     caps |= 1;
     caps |= 2;

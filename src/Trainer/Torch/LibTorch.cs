@@ -23,6 +23,12 @@ public static class LibTorch
 
     public static bool BuiltWithCuda => (dst_capabilities() & 4) != 0;
 
+    /// <summary>True when the shim has c10d's Gloo collectives (CPU tensors; built with libgloo-dev's headers).</summary>
+    public static bool HasGloo => (dst_capabilities() & 8) != 0;
+
+    /// <summary>True when the shim has c10d's NCCL collectives (CUDA tensors; built against a pip torch with CUDA).</summary>
+    public static bool HasNccl => (dst_capabilities() & 16) != 0;
+
     /// <summary>Native tensor handles alive in this process; flat across steps when nothing leaks.</summary>
     public static long LiveTensors => dst_live_tensors();
 
