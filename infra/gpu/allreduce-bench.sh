@@ -46,7 +46,7 @@ run_world torch 29612 || status=1
 run_world csharp 29613 || status=1
 run_world torch 29614 || status=1
 
-commit="$(git -C "$root" rev-parse HEAD 2>/dev/null || echo "${DST_COMMIT:-unknown}")"
+commit="${DST_COMMIT:-$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)}"
 python3 - "$out" "$n" "$commit" <<'PY'
 import json, statistics, sys, datetime
 import torch
