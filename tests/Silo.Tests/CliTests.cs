@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Distributed.Trainer.Torch;
 
 namespace Distributed.Silo.Tests;
 
@@ -9,9 +10,12 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Output) Run(params string[] args)
+    private static (int Code, string Output) Run(params string[] args) => RunWith([], args);
+
+    private static (int Code, string Output) RunWith(Dictionary<string, string?> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "distributed.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         using var p = Process.Start(info)!;
@@ -29,6 +33,41 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Corpus: Debian package fortunes", output);
         Assert.Contains("step 40/40 (100%)", output);
         Assert.Matches(@"Held-out loss after 40 steps: [0-9.]+ \(was [0-9.]+\)", output);
+    }
+
+    [Fact]
+    public void Threads_come_from_the_option_then_the_variable_then_the_physical_cores_and_the_start_says_which()
+    {
+        // No variable from the test's own environment leaks into the default case.
+        var none = new Dictionary<string, string?> { ["DISTRIBUTED_THREADS"] = null };
+        var (code, log) = RunWith(none, "--threads", "1", "train", "--steps", "1");
+        Assert.True(code == 0, log);
+        // OpenBLAS on OpenMP: infra/setup.sh installs libopenblas0-openmp and the process loads it in place of
+        // the pthreads build, so GEMMs run on libtorch's own pool.
+        Assert.Contains("CPU threads: 1 from --threads; libtorch intra-op 1, inter-op 1; BLAS OpenMp with 1 threads", log);
+        (code, log) = RunWith(new() { ["DISTRIBUTED_THREADS"] = "2" }, "train", "--steps", "1");
+        Assert.True(code == 0, log);
+        Assert.Contains("CPU threads: 2 from DISTRIBUTED_THREADS; libtorch intra-op 2, inter-op 1; BLAS OpenMp with 2 threads", log);
+
+        (code, log) = RunWith(none, "--threads", "0", "train");
+        Assert.Equal(1, code);
+        Assert.Contains("--threads 0: give at least 1 thread", log);
+        (code, log) = RunWith(new() { ["DISTRIBUTED_THREADS"] = "many" }, "train");
+        Assert.Equal(1, code);
+        Assert.Contains("DISTRIBUTED_THREADS=many: expected a whole number of threads", log);
+        Assert.DoesNotContain("   at ", log);
+    }
+
+    [Fact]
+    public void The_option_wins_over_the_variable_which_wins_over_the_physical_cores()
+    {
+        Assert.Equal((3, "--threads"), CpuThreadsStartup.Resolve(3, "2"));
+        Assert.Equal((2, "DISTRIBUTED_THREADS"), CpuThreadsStartup.Resolve(null, "2"));
+        var (cores, source) = CpuThreadsStartup.Resolve(null, null);
+        Assert.Equal("physical cores", source);
+        Assert.InRange(cores, 1, Environment.ProcessorCount);
+        Assert.Equal(CpuTopology.PhysicalCores(), cores);
+        Assert.Equal((cores, "physical cores"), CpuThreadsStartup.Resolve(null, " "));
     }
 
     [Fact]
