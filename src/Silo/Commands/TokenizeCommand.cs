@@ -43,7 +43,20 @@ public static class TokenizeCommand
             Log.Information("{FilesDone}/{FilesTotal} files, {Documents:N0} documents, {Tokens:N0} tokens, {Shards} shards, {Skipped} skipped ({File})",
                 p.FilesDone, p.FilesTotal, p.Documents, p.Tokens, p.Shards, p.Skipped, Path.GetFileName(p.CurrentFile));
         });
-        var manifest = await TokenizeJob.RunAsync(new TokenizeOptions
+        DatasetManifest manifest;
+        try
+        {
+            manifest = await RunJobAsync();
+        }
+        catch (EmptyInputException e)
+        {
+            throw new EmptyInputException($"{e.Message} (--text-field names another field; --input takes JSONL or JSONL.gz files, or folders of them)");
+        }
+        Log.Information("Wrote {Shards} shards and {Manifest} to {Output} in {Seconds:F1} s", manifest.Shards.Count, DatasetManifest.DefaultName, output,
+            clock.Elapsed.TotalSeconds);
+        return 0;
+
+        Task<DatasetManifest> RunJobAsync() => TokenizeJob.RunAsync(new TokenizeOptions
         {
             Inputs = inputs,
             Tokenizer = tokenizer,
@@ -54,9 +67,6 @@ public static class TokenizeCommand
             OnBadInput = skipBad ? BadInputPolicy.Skip : BadInputPolicy.Fail,
             ShardTokens = shardTokens,
         }, progress, cancellationToken);
-        Log.Information("Wrote {Shards} shards and {Manifest} to {Output} in {Seconds:F1} s", manifest.Shards.Count, DatasetManifest.DefaultName, output,
-            clock.Elapsed.TotalSeconds);
-        return 0;
     }
 
     private static BpeTokenizer Load(string path)

@@ -15,11 +15,11 @@ public sealed class LocalDirectoryShardStore : IShardStore
     public string Root { get; }
 
     public Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken = default) =>
-        Task.FromResult<Stream>(new FileStream(PathOf(name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true));
+        Task.FromResult<Stream>(new FileStream(LocalPath(name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true));
 
     public async Task WriteAtomicAsync(string name, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
     {
-        var target = PathOf(name);
+        var target = LocalPath(name);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         var temp = $"{target}.{Guid.NewGuid():N}{TempSuffix}";
         try
@@ -51,7 +51,8 @@ public sealed class LocalDirectoryShardStore : IShardStore
         return Task.FromResult(names);
     }
 
-    private string PathOf(string name)
+    /// <summary>The file that holds object <paramref name="name"/>; datasets map it in place.</summary>
+    public string LocalPath(string name)
     {
         var full = Path.GetFullPath(Path.Combine(Root, name));
         if (!full.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))

@@ -17,7 +17,8 @@ public static class TokenizeJob
         TokenizeOptions options, IProgress<TokenizeProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ShardTokens, 1);
-        // A shard is read into one array, so it must stay well below 2 GiB (256M tokens is 1 GiB at uint32).
+        // A shard is built in memory as one array before it is written, so it must stay well below 2 GiB (256M tokens
+        // is 1 GiB at uint32); readers map shards and have no such limit.
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.ShardTokens, 256L << 20);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchDocuments, 1);
         var tokenizer = options.Tokenizer;
@@ -26,13 +27,31 @@ public static class TokenizeJob
             throw new ArgumentException($"tokenizer {options.TokenizerName} has no {(options.PrependBos ? "BOS" : "EOS")} token; turn PrependBos/AppendEos off");
         }
         var files = ExpandInputs(options.Inputs);
+        if (files.Count == 0)
+        {
+            throw new EmptyInputException("no input files to tokenize");
+        }
         var state = new RunState(options, ShardFormat.TokenWidthFor(tokenizer.VocabularySize), files.Count, progress);
         Log.Information("Tokenizing {FileCount} files into {Dataset} with {Tokenizer}", files.Count, options.DatasetName, options.TokenizerName);
+        var empty = new List<string>();
         foreach (var file in files)
         {
             state.CurrentFile = file;
-            await ReadFileAsync(file, state, cancellationToken).ConfigureAwait(false);
+            var (documents, lines) = await ReadFileAsync(file, state, cancellationToken).ConfigureAwait(false);
             state.FilesDone++;
+            if (documents == 0)
+            {
+                var why = lines == 0 ? "empty or only blank lines" : $"no documents in its {lines} lines";
+                empty.Add($"{file} ({why})");
+                Log.Warning("{File}: {Reason}", file, why);
+            }
+        }
+        if (empty.Count == files.Count)
+        {
+            // Nothing to write: a manifest of no shards would only fail later, in a training job.
+            var skipped = state.SkippedTotal > 0 ? $"; {state.SkippedTotal} lines were skipped as bad input" : "";
+            throw new EmptyInputException(
+                $"no documents to tokenize in {string.Join(", ", empty)}{skipped}. Each line of the input must be a JSON object whose \"{options.TextField}\" field holds a document's text");
         }
         await state.SubmitBatchAsync(cancellationToken).ConfigureAwait(false);
         await state.DrainAsync(cancellationToken).ConfigureAwait(false);
@@ -57,8 +76,10 @@ public static class TokenizeJob
         return manifest;
     }
 
-    private static async Task ReadFileAsync(string file, RunState state, CancellationToken cancellationToken)
+    /// <summary>Reads one input; returns the documents it held and its lines that were not blank.</summary>
+    private static async Task<(long Documents, long Lines)> ReadFileAsync(string file, RunState state, CancellationToken cancellationToken)
     {
+        long documents = 0, lines = 0;
         try
         {
             await foreach (var (lineNumber, line) in JsonlReader.ReadLinesAsync(file, cancellationToken).ConfigureAwait(false))
@@ -67,8 +88,10 @@ public static class TokenizeJob
                 {
                     continue;
                 }
+                lines++;
                 if (DocumentParser.TryParse(line.Span, state.Options.TextField, out var text, out var kind, out var reason))
                 {
+                    documents++;
                     state.Batch.Add(text);
                     if (state.Batch.Count >= state.Options.BatchDocuments)
                     {
@@ -83,6 +106,7 @@ public static class TokenizeJob
         {
             state.Bad(file, e.Line, BadInputKind.TruncatedFile, e.Message, e);
         }
+        return (documents, lines);
     }
 
     private static List<string> ExpandInputs(IReadOnlyList<string> inputs)
@@ -92,9 +116,15 @@ public static class TokenizeJob
         {
             if (Directory.Exists(input))
             {
-                files.AddRange(Directory.EnumerateFiles(input)
+                var found = Directory.EnumerateFiles(input)
                     .Where(f => f.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jsonl.gz", StringComparison.OrdinalIgnoreCase))
-                    .Order(StringComparer.Ordinal));
+                    .Order(StringComparer.Ordinal)
+                    .ToList();
+                if (found.Count == 0)
+                {
+                    throw new EmptyInputException($"no documents to tokenize: folder {input} has no .jsonl or .jsonl.gz files");
+                }
+                files.AddRange(found);
             }
             else if (File.Exists(input))
             {

@@ -26,8 +26,8 @@ public sealed record TokenizeOptions
     /// <summary>Put the tokenizer's EOS id after each document (the usual separator when documents are packed).</summary>
     public bool AppendEos { get; init; } = true;
 
-    /// <summary>A shard is closed once it holds at least this many tokens (at most 256M, so a shard stays one array
-    /// when read).</summary>
+    /// <summary>A shard is closed once it holds at least this many tokens (at most 256M: the tokenize job builds a
+    /// shard in memory as one array).</summary>
     public long ShardTokens { get; init; } = 16L << 20;
 
     /// <summary>Prefix of shard object names in the store, e.g. "shards/".</summary>

@@ -9,7 +9,7 @@ namespace Distributed.Trainer.Tests.Data;
 public sealed class BlobShardStoreTests
 {
     [Fact]
-    public async Task Tokenized_shards_round_trip_through_blob_storage_and_a_corrupted_one_is_refused()
+    public async Task Tokenized_shards_round_trip_through_blob_storage_via_the_local_cache_and_a_corrupted_one_is_refused()
     {
         await using var azurite = await AzuriteServer.StartAsync();
         var container = azurite.Container("datasets");
@@ -34,9 +34,15 @@ public sealed class BlobShardStoreTests
             [.. manifest.Shards.Select(s => s.Name).Append(DatasetManifest.DefaultName).Order(StringComparer.Ordinal)],
             await store.ListAsync());
         Assert.True(await container.GetBlobClient("fortunes/v1/" + DatasetManifest.DefaultName).ExistsAsync());
-        var dataset = await TokenizedDataset.OpenAsync(store);
-        for (var d = 0; d < texts.Length; d++)
-            Assert.Equal([.. tokenizer.Encode(texts[d]), tokenizer.EosId!.Value], dataset.GetTokens(d));
+        // Shards are downloaded to the cache, verified on the way, and mapped from there.
+        var cache = new ShardCache(Path.Combine(dir.Path, "cache"));
+        using (var dataset = await TokenizedDataset.OpenAsync(store, cache))
+        {
+            for (var d = 0; d < texts.Length; d++)
+                Assert.Equal([.. tokenizer.Encode(texts[d]), tokenizer.EosId!.Value], dataset.GetTokens(d));
+        }
+        Assert.All(manifest.Shards, s => Assert.True(cache.Contains(s), $"{s.Name} is not in the cache"));
+        Assert.Equal(manifest.Shards.Count, Directory.GetFiles(cache.Directory).Length);
 
         // A shard overwritten behind the manifest's back is refused, never read.
         var shard = manifest.Shards[0].Name;
@@ -48,8 +54,16 @@ public sealed class BlobShardStoreTests
             corrupted[^1] ^= 0x40;
             await store.WriteAtomicAsync(shard, (s, ct) => s.WriteAsync(corrupted, ct).AsTask());
         }
-        var e = await Assert.ThrowsAsync<CorruptShardException>(() => TokenizedDataset.OpenAsync(store));
+        // The cached copy is the one the manifest's hash vouches for: it is reused, and the bad blob is not read.
+        using (var cached = await TokenizedDataset.OpenAsync(store, cache))
+            Assert.Equal([.. tokenizer.Encode(texts[0]), tokenizer.EosId!.Value], cached.GetTokens(0));
+        // A host without that copy downloads the blob, finds the mismatch and keeps nothing of it.
+        var fresh = new ShardCache(Path.Combine(dir.Path, "fresh-cache"));
+        var e = await Assert.ThrowsAsync<CorruptShardException>(() => TokenizedDataset.OpenAsync(store, fresh));
         Assert.Equal(shard, e.Shard);
+        Assert.Contains("SHA-256", e.Message);
+        Assert.False(fresh.Contains(manifest.Shards[0]));
+        Assert.DoesNotContain(Directory.GetFiles(fresh.Directory), f => f.EndsWith(".tmp", StringComparison.Ordinal));
         var missing = await Assert.ThrowsAsync<FileNotFoundException>(() => store.OpenReadAsync("nope.bin"));
         Assert.Contains("fortunes/v1/nope.bin", missing.Message);
     }

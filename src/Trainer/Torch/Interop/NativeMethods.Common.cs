@@ -16,5 +16,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int dst_torch_version(out int major, out int minor, out int patch);
     [LibraryImport(Lib)] internal static partial int dst_capabilities();
     [LibraryImport(Lib)] internal static partial int dst_set_num_threads(int n);
+    [LibraryImport(Lib)] internal static partial int dst_blas_set_num_threads(int n, out int applied);
+    [LibraryImport(Lib)] internal static partial int dst_thread_settings(out int intraOp, out int interOp, out int blasThreads, out int blasParallel);
+    [LibraryImport(Lib)] internal static partial nint dst_blas_config();
     [LibraryImport(Lib)] internal static partial int dst_manual_seed(long seed);
 }

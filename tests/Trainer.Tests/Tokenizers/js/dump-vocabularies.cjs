@@ -6,6 +6,9 @@ const path = require('path');
 const { pathToFileURL } = require('url');
 const { npmRoot, requireNpm, llamaPath } = require('./common.cjs');
 
+// An added_tokens entry with every field a tokenizer.json written by Hugging Face has (its loader requires them).
+const added = (id, content) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+
 async function main() {
   const out = process.argv[2];
   fs.mkdirSync(path.join(out, 'gpt2'), { recursive: true });
@@ -16,7 +19,9 @@ async function main() {
   const merges = fs.readFileSync(path.join(gptDir, 'vocab.bpe'), 'utf8').split('\n').slice(1).filter((l) => l.length > 0);
   fs.writeFileSync(path.join(out, 'gpt2/tokenizer.json'), JSON.stringify({
     version: '1.0',
-    added_tokens: [{ id: 50256, content: '<|endoftext|>', special: true }],
+    truncation: null,
+    padding: null,
+    added_tokens: [added(50256, '<|endoftext|>')],
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
@@ -30,11 +35,9 @@ async function main() {
   const llamaMerges = [...llama.merges.entries()].sort((a, b) => a[1] - b[1]).map(([k]) => k);
   fs.writeFileSync(path.join(out, 'llama/tokenizer.json'), JSON.stringify({
     version: '1.0',
-    added_tokens: [
-      { id: 0, content: '<unk>', special: true },
-      { id: 1, content: '<s>', special: true },
-      { id: 2, content: '</s>', special: true },
-    ],
+    truncation: null,
+    padding: null,
+    added_tokens: [added(0, '<unk>'), added(1, '<s>'), added(2, '</s>')],
     normalizer: { type: 'Sequence', normalizers: [
       { type: 'Prepend', prepend: '\u2581' },
       { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' },
