@@ -57,7 +57,7 @@ public static class Program
         var build = Stopwatch.StartNew();
         using var generator = new Generator(0);
         using var opt = new Opt(config, generator);
-        using var ac = new AutoCompressor(opt, opt, new AutoCompressorConfig(kappa, segs, SummaryPositions.Padding));
+        using var ac = new AutoCompressor(opt, new AutoCompressorConfig(kappa, segs, SummaryPositions.Padding));
         using var flat = FlatParameters.Build(ac, device, DType.BFloat16);
         using var adam = new AdamW(flat, new AdamWOptions(WeightDecay: 0.01));
         var nparams = opt.ParameterCount;

@@ -101,7 +101,7 @@ public static class Program
         };
         using var g = new Generator(1);
         using var model = new Llama(config, g);
-        using var trainer = new LmTrainer(model, model, device, DType.BFloat16, new LmTrainingOptions(TotalSteps: steps, MaxLr: 3e-3));
+        using var trainer = new LmTrainer(model, device, DType.BFloat16, new LmTrainingOptions(TotalSteps: steps, MaxLr: 3e-3));
         var rng = new Random(1);
         var tokens = Enumerable.Range(0, 1 << 16).Select(_ => rng.Next(0, 64)).ToArray();
         for (var i = 0; i < tokens.Length; i++) tokens[i] = i % 97 < 60 ? tokens[i] : (tokens[i - 1] * 7 + 3) % 512;

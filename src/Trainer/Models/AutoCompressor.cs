@@ -37,13 +37,13 @@ public sealed record SegmentEvaluation(int Segment, double LossWithSummaries, do
 /// </summary>
 public sealed class AutoCompressor : Module
 {
-    private readonly ICausalLm _lm;
+    private readonly CausalLm _lm;
 
-    public AutoCompressor(ICausalLm lm, Module lmModule, AutoCompressorConfig options)
+    public AutoCompressor(CausalLm lm, AutoCompressorConfig options)
     {
         _lm = lm;
         Options = options;
-        Model = RegisterModule("model", lmModule);
+        Model = RegisterModule("model", lm);
         Tensor init;
         using (var scope = TensorScope.Begin())
         using (NoGradScope.Begin())
@@ -56,7 +56,7 @@ public sealed class AutoCompressor : Module
 
     public AutoCompressorConfig Options { get; }
 
-    public Module Model { get; }
+    public CausalLm Model { get; }
 
     /// <summary>The κ trainable summary-token embeddings, (κ, E).</summary>
     public Parameter Summary { get; }

@@ -12,7 +12,7 @@ public sealed record SamplingOptions(int MaxNewTokens = 64, double Temperature =
 /// </summary>
 public static class Generation
 {
-    public static long[][] Generate(ICausalLm lm, Tensor promptIds, SamplingOptions options, Generator? generator = null)
+    public static long[][] Generate(CausalLm lm, Tensor promptIds, SamplingOptions options, Generator? generator = null)
     {
         using var scope = TensorScope.Begin();
         using var noGrad = NoGradScope.Begin();
@@ -20,7 +20,7 @@ public static class Generation
     }
 
     /// <summary>(B, T, E) prompt embeddings to B continuations (each stops after EOS, which it includes).</summary>
-    public static long[][] GenerateFromEmbeddings(ICausalLm lm, Tensor prompt, SamplingOptions options, Generator? generator = null, long firstPosition = 0)
+    public static long[][] GenerateFromEmbeddings(CausalLm lm, Tensor prompt, SamplingOptions options, Generator? generator = null, long firstPosition = 0)
     {
         // Every tensor of the decoding dies here, whether or not the caller has a scope.
         using var outer = TensorScope.Begin();

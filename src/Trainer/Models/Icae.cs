@@ -36,15 +36,15 @@ public sealed record IcaeEvaluation(double Bleu4, double ExactPrefix, double Con
 /// </summary>
 public sealed class Icae : Module
 {
-    private readonly ICausalLm _lm;
+    private readonly CausalLm _lm;
 
-    public Icae(ICausalLm lm, Module lmModule, IcaeConfig config, Generator? generator = null)
+    public Icae(CausalLm lm, IcaeConfig config, Generator? generator = null)
     {
         _lm = lm;
         Config = config;
-        lmModule.Freeze();
-        Model = RegisterModule("model", lmModule);
-        Adapters = Nn.Lora.Apply(lmModule, config.LoraTargets ?? Nn.Lora.QueryValue, config.LoraRank, config.LoraAlpha, generator);
+        lm.Freeze();
+        Model = RegisterModule("model", lm);
+        Adapters = Nn.Lora.Apply(lm, config.LoraTargets ?? Nn.Lora.QueryValue, config.LoraRank, config.LoraAlpha, generator);
         // New embeddings at the scale of the vocabulary's.
         using var scope = TensorScope.Begin();
         var std = lm.EmbedTokens(Tensor.Arange(Math.Min(lm.VocabSize, 512))).To(DType.Float32).Square().Mean().Sqrt().Item();
@@ -54,7 +54,7 @@ public sealed class Icae : Module
 
     public IcaeConfig Config { get; }
 
-    public Module Model { get; }
+    public CausalLm Model { get; }
 
     public IReadOnlyList<LoraAdapter> Adapters { get; }
 

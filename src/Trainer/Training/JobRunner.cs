@@ -25,27 +25,27 @@ public static class JobRunner
         var dtype = DTypeExtensions.Parse(job.DType);
         var tokens = await LoadTokensAsync(job, log, cancellationToken).ConfigureAwait(false);
         using var generator = new Generator(job.Seed);
-        var (lm, module) = BuildModel(job, generator);
+        var module = BuildModel(job, generator);
         using var disposeModel = module;
         log.Information("Model: {Family}, {Parameters:N0} parameters, objective {Objective}, on {Device} in {DType} (libtorch {Version})",
             job.Family, module.ParameterCount, job.Objective, device, dtype, LibTorch.Version);
         var schedule = new LrSchedule(job.Lr, job.WarmupSteps ?? Math.Min(20, job.Steps / 10), job.Steps, job.MinLr ?? job.Lr / 10);
         var result = job.Objective switch
         {
-            "autocompressor" => TrainAutoCompressor(job, lm, module, tokens, device, dtype, schedule, log, cancellationToken),
-            "icae" => TrainIcae(job, lm, module, tokens, device, dtype, schedule, log, cancellationToken),
-            _ => TrainLm(job, lm, module, tokens, device, dtype, schedule, log, cancellationToken),
+            "autocompressor" => TrainAutoCompressor(job, module, tokens, device, dtype, schedule, log, cancellationToken),
+            "icae" => TrainIcae(job, module, tokens, device, dtype, schedule, log, cancellationToken),
+            _ => TrainLm(job, module, tokens, device, dtype, schedule, log, cancellationToken),
         };
         return result;
     }
 
-    private static JobResult TrainLm(JobFile job, ICausalLm lm, Module module, int[] tokens, Device device, DType dtype, LrSchedule schedule,
+    private static JobResult TrainLm(JobFile job, CausalLm module, int[] tokens, Device device, DType dtype, LrSchedule schedule,
         ILogger log, CancellationToken cancellationToken)
     {
         var windows = new TokenWindows(tokens, job.SeqLen, heldOutFraction: 0.05, job.Seed);
         var options = new LmTrainingOptions(MaxLr: schedule.MaxLr, MinLr: schedule.MinLr, WarmupSteps: (int)schedule.WarmupSteps,
             TotalSteps: job.Steps, GradClip: job.GradClip, AdamW: new AdamWOptions(WeightDecay: job.WeightDecay));
-        using var trainer = new LmTrainer(lm, module, device, dtype, options);
+        using var trainer = new LmTrainer(module, device, dtype, options);
         var heldOut = windows.HeldOutBatches(job.Batch, 8).ToList();
         var before = trainer.Evaluate(heldOut);
         log.Information("Held-out loss before training: {Loss:F3}", before);
@@ -64,14 +64,14 @@ public static class JobRunner
         return new JobResult(before, after, job.Steps, clock.Elapsed.TotalSeconds, null);
     }
 
-    private static JobResult TrainAutoCompressor(JobFile job, ICausalLm lm, Module module, int[] tokens, Device device, DType dtype, LrSchedule schedule,
+    private static JobResult TrainAutoCompressor(JobFile job, CausalLm module, int[] tokens, Device device, DType dtype, LrSchedule schedule,
         ILogger log, CancellationToken cancellationToken)
     {
         var planner = new SegmentPlanner(job.SubstepTokens, job.SegmentsPerSubstep, job.SegmentMin, job.SegmentMax);
         var documentTokens = job.Substeps * job.SubstepTokens;
         var windows = new TokenWindows(tokens, documentTokens, heldOutFraction: 0.05, job.Seed);
         var positions = module is Opt ? SummaryPositions.Padding : SummaryPositions.Consecutive;
-        using var ac = new AutoCompressor(lm, module, new AutoCompressorConfig(job.Kappa, job.SegmentsPerSubstep, positions, EosTokenId(module)));
+        using var ac = new AutoCompressor(module, new AutoCompressorConfig(job.Kappa, job.SegmentsPerSubstep, positions, EosTokenId(module)));
         using var trainer = new AutoCompressorTrainer(ac, device, dtype, schedule, job.GradClip, new AdamWOptions(WeightDecay: job.WeightDecay));
         // Evaluation cuts held-out documents into equal segments, the middle of the training range.
         var evalSegments = Enumerable.Repeat(documentTokens / (job.Substeps * job.SegmentsPerSubstep), job.Substeps * job.SegmentsPerSubstep).ToArray();
@@ -98,14 +98,14 @@ public static class JobRunner
         return new JobResult(before, after, job.Steps, clock.Elapsed.TotalSeconds, segments);
     }
 
-    private static JobResult TrainIcae(JobFile job, ICausalLm lm, Module module, int[] tokens, Device device, DType dtype, LrSchedule schedule,
+    private static JobResult TrainIcae(JobFile job, CausalLm module, int[] tokens, Device device, DType dtype, LrSchedule schedule,
         ILogger log, CancellationToken cancellationToken)
     {
         var windows = new TokenWindows(tokens, job.SpanTokens + job.ContinuationTokens, heldOutFraction: 0.05, job.Seed);
         var config = new IcaeConfig(job.MemoryTokens, job.SpanTokens, job.LoraRank, job.LoraAlpha, AutoencodeRatio: job.AutoencodeRatio,
             EosTokenId: EosTokenId(module));
         using var generator = new Generator(job.Seed + 1);
-        using var icae = new Icae(lm, module, config, generator);
+        using var icae = new Icae(module, config, generator);
         using var trainer = new IcaeTrainer(icae, device, dtype, schedule, (ulong)job.Seed, job.GradClip);
         (long[,] Context, long[,] Continuation) Split(long[,] window)
         {
@@ -148,8 +148,7 @@ public static class JobRunner
     private static void Save(JobFile job, Module module, Module? objective, ILogger log)
     {
         if (job.OutputDirectory is not { } output) return;
-        if (module is Opt opt) HfCheckpoint.Save(opt, output);
-        else HfCheckpoint.Save((Llama)module, output);
+        HfCheckpoint.Save((CausalLm)module, output);
         if (objective is not null)
         {
             var writer = new SafetensorsWriter();
@@ -164,8 +163,7 @@ public static class JobRunner
     public const string ObjectiveFileName = "objective.safetensors";
 
     /// <summary>The model's end-of-sequence token from its config (2, as in OPT and Llama 2, when the config names none).</summary>
-    private static long EosTokenId(Module module) =>
-        module is Opt opt ? opt.Config.EosTokenId ?? 2 : ((Llama)module).Config.EosTokenId?.FirstOrDefault() ?? 2;
+    private static long EosTokenId(CausalLm module) => module.EosTokenId;
 
     // The first n tokens of each (B, T + 1) window.
     private static long[,] Documents(long[,] windows, int n)
@@ -183,28 +181,16 @@ public static class JobRunner
                 r.Step, job.Steps, 100.0 * r.Step / job.Steps, r.Loss, r.GradNorm, r.Lr, seen / clock.Elapsed.TotalSeconds);
     }
 
-    private static (ICausalLm, Module) BuildModel(JobFile job, Generator generator)
+    private static CausalLm BuildModel(JobFile job, Generator generator)
     {
-        if (job.ModelDirectory is { } dir)
-        {
-            var type = HfCheckpoint.ModelType(dir);
-            Module m = type switch
-            {
-                "opt" => HfCheckpoint.LoadOpt(dir, generator),
-                "llama" => HfCheckpoint.LoadLlama(dir, generator),
-                _ => throw new NotSupportedException($"{dir}: model_type '{type}' is not one we train (opt, llama)"),
-            };
-            return ((ICausalLm)m, m);
-        }
+        if (job.ModelDirectory is { } dir) return HfCheckpoint.Load(dir, generator);
         if (job.Family == "opt")
         {
             var config = job.Config is { } c ? HfConfigFile.ParseOpt(c, "job file config") : throw new ArgumentException("job file: family \"opt\" needs a config");
-            var opt = new Opt(config, generator);
-            return (opt, opt);
+            return new Opt(config, generator);
         }
         var llamaConfig = job.Config is { } lc ? HfConfigFile.ParseLlama(lc, "job file config") : SmallByteLlama(job);
-        var llama = new Llama(llamaConfig, generator);
-        return (llama, llama);
+        return new Llama(llamaConfig, generator);
     }
 
     /// <summary>The main job's model: a small Llama over UTF-8 bytes (vocabulary 256), small enough for a CPU.</summary>

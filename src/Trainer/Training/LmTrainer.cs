@@ -23,16 +23,16 @@ public readonly record struct StepResult(long Step, double Loss, double GradNorm
 /// </summary>
 public sealed class LmTrainer : IDisposable
 {
-    private readonly ICausalLm _model;
+    private readonly CausalLm _model;
     private readonly FlatParameters _parameters;
     private readonly AdamW _optimizer;
     private readonly LrSchedule _schedule;
 
-    public LmTrainer(ICausalLm model, Module module, Device device, DType dtype, LmTrainingOptions options)
+    public LmTrainer(CausalLm model, Device device, DType dtype, LmTrainingOptions options)
     {
         _model = model;
         Options = options;
-        _parameters = FlatParameters.Build(module, device, dtype);
+        _parameters = FlatParameters.Build(model, device, dtype);
         _optimizer = new AdamW(_parameters, options.AdamW);
         _schedule = new LrSchedule(options.MaxLr, options.WarmupSteps, options.TotalSteps, options.MinLr);
         Device = device;

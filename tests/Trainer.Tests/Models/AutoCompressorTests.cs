@@ -11,14 +11,13 @@ public sealed class AutoCompressorTests
 {
     private const int Kappa = 3;
 
-    private static (AutoCompressor Ac, FlatParameters Flat, ICausalLm Lm) Build(bool llama, int seed = 5)
+    private static (AutoCompressor Ac, FlatParameters Flat, CausalLm Lm) Build(bool llama, int seed = 5)
     {
         using var g = new Generator(seed);
-        ICausalLm lm;
-        Module module;
+        CausalLm lm;
         if (llama)
         {
-            var m = new Llama(new LlamaConfig
+            lm = new Llama(new LlamaConfig
             {
                 VocabSize = 40,
                 HiddenSize = 16,
@@ -29,11 +28,10 @@ public sealed class AutoCompressorTests
                 MaxPositionEmbeddings = 64,
                 InitializerRange = 0.2,
             }, g);
-            (lm, module) = (m, m);
         }
         else
         {
-            var m = new Opt(new OptConfig
+            lm = new Opt(new OptConfig
             {
                 VocabSize = 40,
                 HiddenSize = 16,
@@ -45,10 +43,9 @@ public sealed class AutoCompressorTests
                 Dropout = 0,
                 InitStd = 0.2,
             }, g);
-            (lm, module) = (m, m);
         }
         var options = new AutoCompressorConfig(Kappa, Positions: llama ? SummaryPositions.Consecutive : SummaryPositions.Padding);
-        var ac = new AutoCompressor(lm, module, options);
+        var ac = new AutoCompressor(lm, options);
         return (ac, FlatParameters.Build(ac, Device.Cpu, DType.Float64), lm);
     }
 

@@ -31,7 +31,7 @@ public sealed class AutoCompressorTrainingTests(ITestOutputHelper output)
             TieWordEmbeddings = true,
         };
         using var llama = new Llama(config, g);
-        using var ac = new AutoCompressor(llama, llama, new AutoCompressorConfig(Kappa: 4, SegmentsPerSubstep: 2, SummaryPositions.Consecutive, EosTokenId: 10));
+        using var ac = new AutoCompressor(llama, new AutoCompressorConfig(Kappa: 4, SegmentsPerSubstep: 2, SummaryPositions.Consecutive, EosTokenId: 10));
         const int steps = 250;
         using var trainer = new AutoCompressorTrainer(ac, Device.Cpu, DType.Float32, new LrSchedule(3e-3, 20, steps, 3e-4));
         var rng = new Random(3);

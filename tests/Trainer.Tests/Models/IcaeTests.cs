@@ -52,7 +52,7 @@ public sealed class IcaeTests(ITestOutputHelper output)
     public void The_frozen_decoder_passes_gradient_to_the_encoders_lora_and_memory_but_keeps_its_weights()
     {
         using var lm = TinyByteLlama(1);
-        using var icae = new Icae(lm, lm, new IcaeConfig(MemoryTokens: 4, SpanLength: 16, LoraRank: 4), new Generator(2));
+        using var icae = new Icae(lm, new IcaeConfig(MemoryTokens: 4, SpanLength: 16, LoraRank: 4), new Generator(2));
         using var trainer = new IcaeTrainer(icae, Device.Cpu, DType.Float32, new LrSchedule(1e-2, 1, 10), seed: 1);
         var baseBefore = lm.NamedParameters().Where(x => !x.Name.Contains("lora")).ToDictionary(x => x.Name, x => x.Parameter.Data.ToFloatArray());
         var context = new long[2, 24];
@@ -85,14 +85,14 @@ public sealed class IcaeTests(ITestOutputHelper output)
         var text = EnglishText.Bytes;
         using var lm = TinyByteLlama(3);
         // Pretrain the tiny LM a little first, as ICAE starts from a pretrained LLM.
-        using (var warm = new LmTrainer(lm, lm, Device.Cpu, DType.Float32, new LmTrainingOptions(MaxLr: 3e-3, WarmupSteps: 10, TotalSteps: 400)))
+        using (var warm = new LmTrainer(lm, Device.Cpu, DType.Float32, new LmTrainingOptions(MaxLr: 3e-3, WarmupSteps: 10, TotalSteps: 400)))
         {
             var windows = new TokenWindows(text.Select(b => (int)b).ToArray(), 64, 0.05, 1);
             for (var i = 0; i < 400; i++) warm.Step([windows.NextTrainBatch(8)]);
         }
         // Every projection adapted (the paper adapts q and v of a 7B model; a 64-wide toy needs more room).
         string[] targets = [@"attn\.(q|k|v|o)$", @"mlp\.(gate|up|down)$"];
-        using var icae = new Icae(lm, lm, new IcaeConfig(MemoryTokens: 8, SpanLength: Context, LoraRank: 8, LoraAlpha: 16, LoraTargets: targets,
+        using var icae = new Icae(lm, new IcaeConfig(MemoryTokens: 8, SpanLength: Context, LoraRank: 8, LoraAlpha: 16, LoraTargets: targets,
             AutoencodeRatio: 1.0), new Generator(4));
         const int steps = 400;
         using var trainer = new IcaeTrainer(icae, Device.Cpu, DType.Float32, new LrSchedule(2e-2, 10, steps), seed: 2);

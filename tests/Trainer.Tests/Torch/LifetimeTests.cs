@@ -95,7 +95,7 @@ public sealed class ObjectiveLifetimeTests
             NumAttentionHeads = 2,
             MaxPositionEmbeddings = 64,
         }, g);
-        using var ac = new Distributed.Trainer.Models.AutoCompressor(llama, llama,
+        using var ac = new Distributed.Trainer.Models.AutoCompressor(llama,
             new Distributed.Trainer.Models.AutoCompressorConfig(Kappa: 2, Positions: Distributed.Trainer.Models.SummaryPositions.Consecutive));
         using var ids = Tensor.FromArray(new long[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 }, 1, 12);
         using var prompt = ids.Narrow(1, 0, 4);
