@@ -32,7 +32,7 @@ public static class TokenizeCommand
     private static async Task<int> RunAsync(string[] inputs, string output, string tokenizerPath, string textField, bool skipBad, long shardTokens,
         CancellationToken cancellationToken)
     {
-        var tokenizer = Load(tokenizerPath);
+        var tokenizer = TokenizerFiles.Open(tokenizerPath);
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         var progress = new Progress<TokenizeProgress>(p =>
@@ -57,17 +57,5 @@ public static class TokenizeCommand
         Log.Information("Wrote {Shards} shards and {Manifest} to {Output} in {Seconds:F1} s", manifest.Shards.Count, DatasetManifest.DefaultName, output,
             clock.Elapsed.TotalSeconds);
         return 0;
-    }
-
-    private static BpeTokenizer Load(string path)
-    {
-        if (File.Exists(path)) return TokenizerLoader.FromHuggingFaceJson(path);
-        if (Directory.Exists(path))
-        {
-            var vocab = new[] { "vocab.json", "encoder.json" }.Select(f => Path.Combine(path, f)).FirstOrDefault(File.Exists);
-            var merges = new[] { "merges.txt", "vocab.bpe" }.Select(f => Path.Combine(path, f)).FirstOrDefault(File.Exists);
-            if (vocab is not null && merges is not null) return TokenizerLoader.FromGpt2Files(vocab, merges);
-        }
-        throw new FileNotFoundException($"no tokenizer at '{path}': give a tokenizer.json, or a folder with vocab.json (or encoder.json) and merges.txt (or vocab.bpe)");
     }
 }

@@ -50,7 +50,10 @@ public sealed partial class SafetensorsWriter
     }
 
     /// <summary>Writes all tensors to one file at <paramref name="path"/>, replacing it atomically.</summary>
-    public void Write(string path) => WriteFile(path, _tensors, Metadata);
+    public void Write(string path) => AtomicFile.Write(path, WriteTo);
+
+    /// <summary>Writes the whole file (header and data) to <paramref name="stream"/>, e.g. a storage object being uploaded.</summary>
+    public void WriteTo(Stream stream) => WriteFile(stream, _tensors, Metadata);
 
     private void AddPending(PendingTensor tensor)
     {
@@ -76,28 +79,49 @@ public sealed partial class SafetensorsWriter
         return bytes;
     }
 
-    private static void WriteFile(string path, IReadOnlyList<PendingTensor> tensors, IReadOnlyDictionary<string, string> metadata)
+    private static void WriteFile(Stream stream, IReadOnlyList<PendingTensor> tensors, IReadOnlyDictionary<string, string> metadata)
     {
         var ordered = tensors
             .OrderByDescending(t => t.Dtype)
             .ThenBy(t => t.Name, StringComparer.Ordinal)
             .ToList();
         var header = BuildHeader(ordered, metadata);
-        AtomicFile.Write(path, stream =>
+        Span<byte> prefix = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
+        stream.Write(prefix);
+        stream.Write(header);
+        foreach (var tensor in ordered)
         {
-            Span<byte> prefix = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
-            stream.Write(prefix);
-            stream.Write(header);
-            foreach (var tensor in ordered)
-            {
-                var start = stream.Position;
-                tensor.WriteData(stream);
-                var written = stream.Position - start;
-                if (written != tensor.ByteLength)
-                    throw new InvalidOperationException($"tensor '{tensor.Name}': the data callback wrote {written} bytes, expected {tensor.ByteLength}");
-            }
-        });
+            // Counted, not read from stream.Position: an upload stream need not be seekable.
+            var counting = new CountingStream(stream);
+            tensor.WriteData(counting);
+            if (counting.Written != tensor.ByteLength)
+                throw new InvalidOperationException($"tensor '{tensor.Name}': the data callback wrote {counting.Written} bytes, expected {tensor.ByteLength}");
+        }
+    }
+
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long Written { get; private set; }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => Written; set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            inner.Write(buffer);
+            Written += buffer.Length;
+        }
+
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private static byte[] BuildHeader(List<PendingTensor> ordered, IReadOnlyDictionary<string, string> metadata)
