@@ -28,6 +28,7 @@ public static class TrainCommand
     private static readonly Option<int?> SeedOption = new("--seed") { Description = "seed of initialisation and sampling" };
     private static readonly Option<string?> OutputOption = new("--output") { Description = "the run directory (default: the job's output_dir, else runs/TIME-OBJECTIVE)" };
     private static readonly Option<int?> SaveEveryOption = new("--save-every") { Description = "a checkpoint every N steps (0: at the end only)" };
+    private static readonly Option<int?> EvalSamplesOption = new("--eval-samples") { Description = "samples held out at the end of the data for evaluation" };
     private static readonly Option<string?> TokenizerOption = new("--tokenizer") { Description = "the tokenizer of the data (icae-finetune reads its instructions with it; generate decodes with it)" };
     private static readonly Option<string?> InitFromOption = new("--init-from") { Description = "start from the weights of this checkpoint (e.g. a pretrained ICAE for icae-finetune)" };
     private static readonly Option<int?> EvalEveryOption = new("--eval-every") { Description = "held-out evaluation every N steps (0: before and after only)" };
@@ -37,7 +38,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model on one device from a job file, or resume a run from its checkpoint")
         {
             JobOption, ResumeOption, ObjectiveOption, DatasetOption, ModelDirOption, LrOption, BatchOption, StepsOption, DeviceOption, DTypeOption,
-            SeedOption, OutputOption, SaveEveryOption, EvalEveryOption, TokenizerOption, InitFromOption,
+            SeedOption, OutputOption, SaveEveryOption, EvalEveryOption, EvalSamplesOption, TokenizerOption, InitFromOption,
         };
         command.SetAction((r, ct) => RunAsync(r, ct));
         return command;
@@ -115,6 +116,7 @@ public static class TrainCommand
         Seed = r.GetValue(SeedOption) ?? job.Seed,
         SaveEvery = r.GetValue(SaveEveryOption) ?? job.SaveEvery,
         EvalEvery = r.GetValue(EvalEveryOption) ?? job.EvalEvery,
+        EvalSamples = r.GetValue(EvalSamplesOption) ?? job.EvalSamples,
         Tokenizer = CommonOptions.FullPath(r.GetValue(TokenizerOption)) ?? job.Tokenizer,
         InitFrom = CommonOptions.FullPath(r.GetValue(InitFromOption)) ?? job.InitFrom,
     };

@@ -67,6 +67,9 @@ public sealed record JobFile
     /// <summary>Samples at the end of the dataset held out for evaluation (never trained on).</summary>
     [JsonPropertyName("eval_samples")] public int EvalSamples { get; set; } = 64;
 
+    /// <summary>Held-out samples per evaluation forward on one rank (decoding-heavy evaluations batch them).</summary>
+    [JsonPropertyName("eval_batch")] public int EvalBatch { get; set; } = 32;
+
     /// <summary>A checkpoint every this many steps (0: only at the end, or when stopped).</summary>
     [JsonPropertyName("save_every")] public int SaveEvery { get; set; }
 
@@ -166,6 +169,7 @@ public sealed record JobFile
         Require(LogEvery > 0, $"log_every {LogEvery}: must be at least 1");
         Require(EvalEvery >= 0, $"eval_every {EvalEvery}: must not be negative (0: before and after training only; --eval-every)");
         Require(EvalSamples > 0, $"eval_samples {EvalSamples}: must be at least 1");
+        Require(EvalBatch > 0, $"eval_batch {EvalBatch}: must be at least 1");
         Require(SaveEvery >= 0, $"save_every {SaveEvery}: must not be negative (0: at the end only; --save-every)");
         Require(KeepCheckpoints > 0, $"keep_checkpoints {KeepCheckpoints}: must be at least 1");
         Require(PeakTflops is null or > 0, $"peak_tflops {PeakTflops}: must be positive");

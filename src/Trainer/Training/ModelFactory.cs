@@ -49,6 +49,7 @@ public static class ModelFactory
             ?? throw new JobException("job file: config must be an object of Hugging Face config.json fields");
         // Left-out sizes follow the data and the objective, so one job file serves any tokenizer and objective.
         config.TryAdd("vocab_size", data.Vocabulary);
+        if (config["vocab_size"] is JsonValue v && v.TryGetValue<int>(out var vocab)) CheckVocabulary(job, data, vocab);
         config.TryAdd("max_position_embeddings", ObjectiveFactory.Requirement(job, job.Family, data).Positions);
         if (data.BosId is { } bos) config.TryAdd("bos_token_id", bos);
         if (data.EosId is { } eos) config.TryAdd("eos_token_id", eos);
@@ -65,17 +66,20 @@ public static class ModelFactory
         }
     }
 
+    private static void CheckVocabulary(JobFile job, JobData data, int vocabSize)
+    {
+        if (data.Vocabulary <= vocabSize) return;
+        var source = job.ModelDirectory is { } dir ? $"the model in {dir} (model_dir)" : "the job file's config";
+        var fix = job.ModelDirectory is not null
+            ? "tokenize the text with the model's own tokenizer (distributed tokenize --tokenizer), or train a model that matches the data (--model-dir)"
+            : "raise config.vocab_size in the job file, or leave it out so that it follows the data";
+        throw new JobException($"{data.Name} uses {data.Vocabulary} token ids ({data.VocabularySource}) but {source} has vocab_size {vocabSize}: {fix}");
+    }
+
     private static void Check(JobFile job, JobData data, CausalLm model)
     {
+        CheckVocabulary(job, data, model.VocabSize);
         var source = job.ModelDirectory is { } dir ? $"the model in {dir} (model_dir)" : "the job file's config";
-        if (data.Vocabulary > model.VocabSize)
-        {
-            var fix = job.ModelDirectory is not null
-                ? "tokenize the text with the model's own tokenizer (distributed tokenize --tokenizer), or train a model that matches the data (--model-dir)"
-                : "raise config.vocab_size in the job file, or leave it out so that it follows the data";
-            throw new JobException(
-                $"{data.Name} uses {data.Vocabulary} token ids ({data.VocabularySource}) but {source} has vocab_size {model.VocabSize}: {fix}");
-        }
         var need = ObjectiveFactory.Requirement(job, model.ModelType, data);
         if (need.Positions > model.MaxPositions)
         {

@@ -182,7 +182,7 @@ public sealed partial class TrainingSession : IDisposable
         Objective.Module.Eval();
         try
         {
-            foreach (var chunk in mine.Chunk(Job.MicroBatch ?? Job.Batch))
+            foreach (var chunk in mine.Chunk(Job.EvalBatch))
             {
                 using var scope = TensorScope.Begin();
                 using var noGrad = NoGradScope.Begin();
