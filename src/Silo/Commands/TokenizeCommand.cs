@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Distributed.Trainer.Data;
 using Distributed.Trainer.Tokenizers;
+using Microsoft.Extensions.Logging;
 using Serilog;
 
 namespace Distributed.Silo.Commands;
@@ -43,8 +44,11 @@ public static class TokenizeCommand
             Log.Information("{FilesDone}/{FilesTotal} files, {Documents:N0} documents, {Tokens:N0} tokens, {Shards} shards, {Skipped} skipped ({File})",
                 p.FilesDone, p.FilesTotal, p.Documents, p.Tokens, p.Shards, p.Skipped, Path.GetFileName(p.CurrentFile));
         });
+        var (loggers, owner) = CommonOptions.RunLogging(null);
+        using var _ = owner;
         var manifest = await TokenizeJob.RunAsync(new TokenizeOptions
         {
+            Logger = loggers.CreateLogger("Distributed.Tokenize"),
             Inputs = inputs,
             Tokenizer = tokenizer,
             TokenizerName = Path.GetFileName(Path.TrimEndingDirectorySeparator(tokenizerPath)),

@@ -93,35 +93,11 @@ public sealed partial class SafetensorsWriter
         foreach (var tensor in ordered)
         {
             // Counted, not read from stream.Position: an upload stream need not be seekable.
-            var counting = new CountingStream(stream);
+            using var counting = new CountingStream(stream);
             tensor.WriteData(counting);
             if (counting.Written != tensor.ByteLength)
                 throw new InvalidOperationException($"tensor '{tensor.Name}': the data callback wrote {counting.Written} bytes, expected {tensor.ByteLength}");
         }
-    }
-
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public long Written { get; private set; }
-
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => Written; set => throw new NotSupportedException(); }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            inner.Write(buffer);
-            Written += buffer.Length;
-        }
-
-        public override void Flush() => inner.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private static byte[] BuildHeader(List<PendingTensor> ordered, IReadOnlyDictionary<string, string> metadata)

@@ -85,7 +85,7 @@ public sealed class IcaeTests(ITestOutputHelper output)
                 { "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
                   "num_key_value_heads": 2, "tie_word_embeddings": true, "initializer_range": 0.05, "max_position_embeddings": 128 }
                 """).RootElement.Clone();
-            using (var warm = await TinyJobs.SessionAsync(TinyJobs.Job("lm") with { Config = model, Seed = 3, SeqLen = 64, Batch = 8, Steps = 400, WarmupSteps = 10, Lr = 3e-3 }))
+            using (var warm = await TinyJobs.SessionAsync(TinyJobs.Job("lm") with { Config = model, Seed = 3, SeqLen = 64, Batch = 8, Steps = 400, WarmupSteps = 10, Lr = 3e-3, MinLr = 1e-4 }))
             {
                 for (var i = 0; i < 400; i++) warm.Step();
                 HfCheckpoint.Save(warm.Objective.Model, pretrained);
@@ -108,6 +108,7 @@ public sealed class IcaeTests(ITestOutputHelper output)
                 Steps = 400,
                 WarmupSteps = 10,
                 Lr = 2e-2,
+                MinLr = 0,
                 EvalSamples = 16,
             };
             using var session = await TinyJobs.SessionAsync(job);
@@ -115,10 +116,13 @@ public sealed class IcaeTests(ITestOutputHelper output)
             var losses = Enumerable.Range(0, job.Steps).Select(_ => session.Step().Loss).ToList();
             var after = session.Evaluate();
             double first = losses.Take(20).Average(), last = losses.TakeLast(20).Average();
-            output.WriteLine($"autoencoding loss (mean of 20 steps) {first:F3} -> {last:F3}; held-out BLEU-4 {before["reconstruction_bleu4"]:F3} -> " +
-                             $"{after["reconstruction_bleu4"]:F3}, exact prefix {before["reconstruction_exact_prefix"]:F3} -> {after["reconstruction_exact_prefix"]:F3}");
-            // A 64-wide toy decoder copies poorly, so the gains are modest. Reconstruction at ICAE's quality needs a pretrained LLM.
-            Assert.True(last < first * 0.95, $"autoencoding loss {first:F3} -> {last:F3}");
+            output.WriteLine($"autoencoding loss: training (mean of 20 steps) {first:F3} -> {last:F3}, held-out {before.Loss:F3} -> {after.Loss:F3}; " +
+                             $"held-out BLEU-4 {before["reconstruction_bleu4"]:F3} -> {after["reconstruction_bleu4"]:F3}, " +
+                             $"exact prefix {before["reconstruction_exact_prefix"]:F3} -> {after["reconstruction_exact_prefix"]:F3}");
+            // A 64-wide toy decoder copies poorly, so the gains are modest (here: held-out loss -6 %, exact prefix 0.01 -> 0.035);
+            // reconstruction at ICAE's quality needs a pretrained LLM. The held-out samples are the same before and after.
+            Assert.True(last < first, $"training autoencoding loss {first:F3} -> {last:F3}");
+            Assert.True(after.Loss < before.Loss * 0.96, $"held-out autoencoding loss {before.Loss:F3} -> {after.Loss:F3}");
             Assert.True(after["reconstruction_exact_prefix"] > before["reconstruction_exact_prefix"],
                 $"reconstruction did not improve: exact prefix {before["reconstruction_exact_prefix"]:F3} -> {after["reconstruction_exact_prefix"]:F3}");
         }

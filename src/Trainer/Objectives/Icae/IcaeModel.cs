@@ -23,9 +23,6 @@ public enum IcaeTask
     FineTune = 2,
 }
 
-/// <summary>Reconstruction, continuation and response measures of an evaluation.</summary>
-public sealed record IcaeEvaluation(double Bleu4, double ExactPrefix, double ContinuationLossWithSlots, double ContinuationLossWithContext);
-
 /// <summary>
 /// ICAE: the encoder is the base LM with LoRA on, reading a context followed by k memory tokens; the final
 /// hidden states at the memory tokens are the memory slots. The decoder is the same base weights with LoRA

@@ -11,11 +11,12 @@ namespace Distributed.Trainer.Objectives.Icae;
 /// triples, loss on the response). Samples of equal shape and task run together; the decoder's token mean over
 /// such a group is the mean of its samples' token means. Evaluation: the held-out loss, and for pretraining the
 /// greedy reconstruction of each held-out context from its memory slots (corpus BLEU-4, exact match, exact
-/// prefix); for fine-tuning, whether the greedy answer equals the response.
+/// prefix) and the continuation loss from the slots against that from the context itself; for fine-tuning, the
+/// greedy answer against the response.
 /// </summary>
 public sealed class IcaeObjective : Objective<IcaeExample>
 {
-    private const int BaseSums = 2 + Bleu.StatisticsLength + 2;
+    private const int BaseSums = 2 + Bleu.StatisticsLength + 2 + 3;
     private readonly IcaeModel _model;
     private readonly bool _fineTune;
     private readonly long? _eos;
@@ -36,10 +37,14 @@ public sealed class IcaeObjective : Objective<IcaeExample>
 
     public IcaeModel Icae => _model;
 
-    /// <summary>Pretraining: the encoder reads span + k; the decoder k slots, [AE] and the context (+ EOS), or [LM] and the continuation.</summary>
+    /// <summary>
+    /// Pretraining: the encoder reads span + k; the decoder k slots, [AE] and the context (+ EOS), or [LM] and the
+    /// continuation; the evaluation's baseline reads the context and the continuation uncompressed.
+    /// </summary>
     public static ContextRequirement PretrainingRequirement(int memoryTokens, int spanTokens, int continuationTokens) =>
-        new(memoryTokens + Math.Max(spanTokens + 1, continuationTokens),
-            $"memory_tokens {memoryTokens} slots plus a reconstruction of span_tokens {spanTokens} (+ EOS) or a continuation of continuation_tokens {continuationTokens}",
+        new(Math.Max(memoryTokens + Math.Max(spanTokens + 1, continuationTokens), spanTokens + continuationTokens - 1),
+            $"memory_tokens {memoryTokens} slots plus a reconstruction of span_tokens {spanTokens} (+ EOS) or a continuation of continuation_tokens " +
+            $"{continuationTokens}, and the uncompressed context before its continuation",
             "lower span_tokens, memory_tokens or continuation_tokens");
 
     /// <summary>Fine-tuning: the decoder reads k slots, [FT], the prompt and the response (longest in the data).</summary>
@@ -63,7 +68,8 @@ public sealed class IcaeObjective : Objective<IcaeExample>
         return sum!;
     }
 
-    // loss sum, samples, BLEU statistics, exact matches, exact-prefix sum; the fine-tuning answers reuse the same slots.
+    // loss sum, samples, BLEU statistics, exact matches, exact-prefix sum; then, over continuation samples, the
+    // continuation loss from the slots and from the context itself (what compression costs), and their count.
     public override int EvaluationLength => BaseSums;
 
     protected override double[] Evaluate(IReadOnlyList<IcaeExample> samples)
@@ -73,8 +79,15 @@ public sealed class IcaeObjective : Objective<IcaeExample>
         foreach (var group in Groups(samples))
         {
             using var scope = TensorScope.Begin();
-            sums[0] += Loss(group).Item() * group.Count;
+            var loss = Loss(group).Item();
+            sums[0] += loss * group.Count;
             sums[1] += group.Count;
+            if (group[0].Task == IcaeTask.LanguageModel)
+            {
+                sums[4 + Bleu.StatisticsLength] += loss * group.Count;
+                sums[5 + Bleu.StatisticsLength] += _model.ContinuationLossWithContext(Ids(group, e => e.Context), Ids(group, e => e.Target)).Item() * group.Count;
+                sums[6 + Bleu.StatisticsLength] += group.Count;
+            }
             var slots = _model.Encode(Ids(group, e => e.Context));
             // Pretraining reconstructs the context; fine-tuning answers the prompt. Both compare to a reference.
             var outputs = _fineTune
@@ -97,13 +110,19 @@ public sealed class IcaeObjective : Objective<IcaeExample>
         var n = Math.Max(1, sums[1]);
         var loss = sums[0] / n;
         var what = _fineTune ? "answer" : "reconstruction";
-        return new Evaluation(loss,
+        List<(string, double)> metrics =
         [
             ("loss", loss),
             ($"{what}_bleu4", Bleu.Score(sums.AsSpan(2, Bleu.StatisticsLength))),
             ($"{what}_exact_match", sums[2 + Bleu.StatisticsLength] / n),
             ($"{what}_exact_prefix", sums[3 + Bleu.StatisticsLength] / n),
-        ], (long)sums[1]);
+        ];
+        if (sums[6 + Bleu.StatisticsLength] is var continuations and > 0)
+        {
+            metrics.Add(("continuation_loss_from_slots", sums[4 + Bleu.StatisticsLength] / continuations));
+            metrics.Add(("continuation_loss_from_context", sums[5 + Bleu.StatisticsLength] / continuations));
+        }
+        return new Evaluation(loss, metrics, (long)sums[1]);
     }
 
     /// <summary>Reconstructs the context from its memory slots, or, given a prompt, answers it from them.</summary>

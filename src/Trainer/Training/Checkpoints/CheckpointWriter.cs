@@ -25,7 +25,7 @@ public sealed partial class CheckpointWriter(ICheckpointStore store, int keep, I
         {
             await store.WriteAsync(name, file, (stream, ct) =>
             {
-                using var hashing = new HashingStream(stream);
+                using var hashing = new CountingStream(stream, hash: true);
                 write(hashing);
                 files.Add((file, hashing.Written, hashing.Sha256()));
                 return Task.CompletedTask;

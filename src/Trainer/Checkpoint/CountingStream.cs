@@ -1,15 +1,19 @@
 using System.Security.Cryptography;
 
-namespace Distributed.Trainer.Training.Checkpoints;
+namespace Distributed.Trainer.Checkpoint;
 
-/// <summary>Passes writes through to another stream while counting them and hashing them (SHA-256), so a file's checksum costs no second read.</summary>
-internal sealed class HashingStream(Stream inner) : Stream
+/// <summary>
+/// Passes writes through to another stream (left open), counting them and, when asked, hashing them (SHA-256):
+/// a file's size and checksum without reading it again, and byte counts from streams that cannot seek.
+/// </summary>
+internal sealed class CountingStream(Stream inner, bool hash = false) : Stream
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash? _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
 
     public long Written { get; private set; }
 
-    public string Sha256() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+    /// <summary>The SHA-256 of everything written, in lowercase hex (once: it resets the hash).</summary>
+    public string Sha256() => Convert.ToHexStringLower((_hash ?? throw new InvalidOperationException("this stream does not hash")).GetHashAndReset());
 
     public override bool CanRead => false;
     public override bool CanSeek => false;
@@ -21,14 +25,14 @@ internal sealed class HashingStream(Stream inner) : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        _hash.AppendData(buffer);
+        _hash?.AppendData(buffer);
         inner.Write(buffer);
         Written += buffer.Length;
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        _hash.AppendData(buffer.Span);
+        _hash?.AppendData(buffer.Span);
         await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         Written += buffer.Length;
     }
@@ -44,7 +48,7 @@ internal sealed class HashingStream(Stream inner) : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _hash.Dispose();
+        if (disposing) _hash?.Dispose();
         base.Dispose(disposing);
     }
 }
