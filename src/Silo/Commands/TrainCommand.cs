@@ -82,12 +82,11 @@ public static class TrainCommand
         var signal = 0;
         void OnSignal(PosixSignalContext context)
         {
+            // The first signal stops gracefully; a second one terminates at once, as usual.
+            if (Interlocked.CompareExchange(ref signal, context.Signal == PosixSignal.SIGTERM ? 143 : 130, 0) != 0) return;
             context.Cancel = true;
-            if (Interlocked.CompareExchange(ref signal, context.Signal == PosixSignal.SIGTERM ? 143 : 130, 0) == 0)
-            {
-                Log.Warning("{Signal}: stopping after the current step, then saving", context.Signal);
-                stop.Cancel();
-            }
+            Log.Warning("{Signal}: stopping after the current step, then saving (signal again to stop at once)", context.Signal);
+            stop.Cancel();
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
