@@ -1,3 +1,12 @@
+using System.Text.Json;
+using Distributed.Trainer.Checkpoint;
+using Distributed.Trainer.Data;
+using Distributed.Trainer.Models;
+using Distributed.Trainer.Nn;
+using Distributed.Trainer.Objectives;
+using Distributed.Trainer.Objectives.Lm;
+using Distributed.Trainer.Optim;
+using Distributed.Trainer.Torch;
 using Distributed.Trainer.Training;
 using Distributed.Trainer.Training.Checkpoints;
 using Xunit.Abstractions;
@@ -47,6 +56,41 @@ public sealed class SessionTests(ITestOutputHelper output) : IDisposable
         }
         Assert.Equal(ranks[0].Weights, ranks[1].Weights);
         Assert.Equal(ranks[0].Loss, ranks[1].Loss);
+    }
+
+    [Fact]
+    public async Task The_lm_step_is_bit_for_bit_the_textbook_step_on_the_same_samples()
+    {
+        // The reference: mean cross-entropy of the step's windows, backward, clip, AdamW, on a twin model.
+        var job = TinyJobs.Job("lm");
+        using var session = await TinyJobs.SessionAsync(job);
+        var data = await TinyJobs.DataAsync();
+        var (train, _) = HeldOutSplit.Of(new LmSampler(data.Dataset!, job.SeqLen + 1, (ulong)job.Seed), job.EvalSamples, "lm", data.Name);
+        using var generator = new Generator(job.Seed);
+        using var twin = new Llama(HfConfigFile.ParseLlama(JsonDocument.Parse(session.Objective.Model.ConfigJson()).RootElement, "twin"), generator);
+        using var flat = FlatParameters.Build(twin, Device.Cpu, DType.Float32);
+        using var adam = new AdamW(flat, new AdamWOptions(WeightDecay: job.WeightDecay));
+        var schedule = new LrSchedule(job.Lr, job.WarmupSteps!.Value, job.Steps, job.Lr / 10);
+        for (var step = 0; step < 4; step++)
+        {
+            var order = new SampleOrder(train.Count, train.Seed, session.Cursor.Epoch);
+            var windows = Enumerable.Range(0, job.Batch).Select(j => train.Get(order[session.Cursor.Consumed + j], session.Cursor.Epoch)).ToList();
+            double expected;
+            using (var scope = TensorScope.Begin())
+            {
+                flat.ZeroGrad();
+                var ids = Tensor.FromArray(windows.SelectMany(w => w.Select(t => (long)t)).ToArray(), job.Batch, job.SeqLen + 1);
+                var positions = Tensor.Arange(job.SeqLen).Unsqueeze(0).Expand(job.Batch, job.SeqLen);
+                var logits = twin.Logits(twin.Hidden(twin.EmbedTokens(ids.Narrow(1, 0, job.SeqLen)), positions));
+                var loss = Functional.CrossEntropy(logits.View(job.Batch * job.SeqLen, -1), ids.Narrow(1, 1, job.SeqLen).Reshape(job.Batch * job.SeqLen));
+                loss.Backward();
+                GradientClipping.ClipGradNorm(flat, job.GradClip);
+                adam.Step(schedule.At(step));
+                expected = loss.Item();
+            }
+            Assert.Equal(expected, session.Step().Loss);
+        }
+        Assert.Equal(twin.Parameters().SelectMany(p => p.Data.ToDoubleArray()), TinyJobs.Weights(session));
     }
 
     [Fact]
