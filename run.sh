@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 infra/setup.sh
-dotnet run --project src/Silo -c Release -- train "$@"
+dotnet run --project src/Silo -c Release -- train --job jobs/main.json "$@"

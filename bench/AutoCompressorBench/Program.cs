@@ -3,6 +3,7 @@ using System.Text.Json;
 using Distributed.Trainer.Checkpoint;
 using Distributed.Trainer.Models;
 using Distributed.Trainer.Nn;
+using Distributed.Trainer.Objectives.AutoCompressor;
 using Distributed.Trainer.Optim;
 using Distributed.Trainer.Torch;
 
@@ -57,7 +58,7 @@ public static class Program
         var build = Stopwatch.StartNew();
         using var generator = new Generator(0);
         using var opt = new Opt(config, generator);
-        using var ac = new AutoCompressor(opt, opt, new AutoCompressorConfig(kappa, segs, SummaryPositions.Padding));
+        using var ac = new AutoCompressorModel(opt, new AutoCompressorConfig(kappa, segs, SummaryPositions.Padding));
         using var flat = FlatParameters.Build(ac, device, DType.BFloat16);
         using var adam = new AdamW(flat, new AdamWOptions(WeightDecay: 0.01));
         var nparams = opt.ParameterCount;

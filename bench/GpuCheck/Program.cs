@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Distributed.Trainer.Checkpoint;
+using Distributed.Trainer.Data;
 using Distributed.Trainer.Models;
 using Distributed.Trainer.Torch;
 using Distributed.Trainer.Training;
@@ -99,18 +100,32 @@ public static class Program
             NumKeyValueHeads = 4,
             MaxPositionEmbeddings = 256,
         };
-        using var g = new Generator(1);
-        using var model = new Llama(config, g);
-        using var trainer = new LmTrainer(model, model, device, DType.BFloat16, new LmTrainingOptions(TotalSteps: steps, MaxLr: 3e-3));
+        // Synthetic documents with some structure to learn: most tokens follow from the previous one.
         var rng = new Random(1);
-        var tokens = Enumerable.Range(0, 1 << 16).Select(_ => rng.Next(0, 64)).ToArray();
-        for (var i = 0; i < tokens.Length; i++) tokens[i] = i % 97 < 60 ? tokens[i] : (tokens[i - 1] * 7 + 3) % 512;
-        var windows = new TokenWindows(tokens, 128, 0.05, 1);
+        var documents = Enumerable.Range(0, 64).Select(_ =>
+        {
+            var doc = Enumerable.Range(0, 1024).Select(_ => rng.Next(0, 64)).ToArray();
+            for (var i = 1; i < doc.Length; i++) doc[i] = i % 97 < 60 ? doc[i] : (doc[i - 1] * 7 + 3) % 512;
+            return doc;
+        }).ToList();
+        var dataset = ByteCorpus.FromTokensAsync(documents, 512, "synthetic", "synthetic").GetAwaiter().GetResult();
+        var job = new JobFile
+        {
+            Config = JsonDocument.Parse(HfConfigFile.ToJson(config)).RootElement.Clone(),
+            Device = device.ToString(),
+            DType = "bf16",
+            SeqLen = 128,
+            Batch = 16,
+            Steps = steps,
+            Lr = 3e-3,
+            EvalSamples = 16,
+        };
+        using var session = TrainingSession.CreateAsync(job, WorldInfo.Single, data: JobData.FromDataset(dataset, "synthetic")).GetAwaiter().GetResult();
         long after10 = 0, live10 = 0;
         double first = 0, last = 0;
         for (var step = 1; step <= steps; step++)
         {
-            var r = trainer.Step([windows.NextTrainBatch(16)]);
+            var r = session.Step();
             if (step == 1) first = r.Loss;
             last = r.Loss;
             if (step == 10)

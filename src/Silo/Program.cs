@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Distributed.Silo.Commands;
+using Distributed.Trainer.Training;
 using Serilog;
 using Serilog.Extensions.Logging;
 
@@ -14,29 +15,43 @@ public static class Program
             .Enrich.FromLogContext()
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
             .CreateLogger();
+        // Read before parsing: a failure of the parser or of a command is reported below, outside the command.
+        var verbose = args.Contains(CommonOptions.VerboseName);
         try
         {
             var root = new RootCommand("Distributed: pretraining of context-compression language models")
             {
                 TrainCommand.Create(),
+                EvalCommand.Create(),
+                GenerateCommand.Create(),
                 TokenizeCommand.Create(),
             };
             root.Options.Add(CpuThreadsStartup.Option);
+            root.Options.Add(CommonOptions.Verbose);
             var parse = root.Parse(args);
             using (var loggers = new SerilogLoggerFactory(Log.Logger))
                 CpuThreadsStartup.Apply(parse, loggers.CreateLogger("Distributed.Silo.CpuThreads"));
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Commands handle SIGINT/SIGTERM themselves (train saves before it exits), so the parser must not.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (OperationCanceledException)
         {
             Log.Warning("Cancelled");
             return 130;
         }
+        catch (JobException e)
+        {
+            // Bad input: the message says what to change, in the CLI's words.
+            Log.Error("{Message}", e.Message);
+            if (verbose) Log.Error(e, "Details");
+            return 1;
+        }
         catch (Exception e)
         {
-            // Bad input and failed operations end with their message, not a stack trace; the trace is at debug level.
+            // Failed operations end with their message, not a stack trace, unless --verbose.
             Log.Error("{ExceptionType}: {Message}", e.GetType().Name, e.Message);
-            Log.Debug(e, "Details");
+            if (verbose) Log.Error(e, "Details");
+            else Log.Information("Run with {Verbose} for the stack trace", CommonOptions.VerboseName);
             return 1;
         }
         finally

@@ -10,7 +10,7 @@ using Distributed.Trainer.Torch;
 //   loop    --port P --rank R --world N ... [--elements E]                all-reduces until one fails; prints how and when, then disposes the group
 var mode = args.Length > 0 ? args[0] : "";
 var options = Options.Parse(args.Skip(1).ToArray());
-LibTorch.SetNumThreads(1); // every rank of a world shares the test machine's cores
+LibTorch.ConfigureThreads(1); // every rank of a world shares the test machine's cores
 var report = new Report(options.Rank);
 try
 {

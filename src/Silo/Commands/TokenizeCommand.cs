@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Distributed.Trainer.Data;
 using Distributed.Trainer.Tokenizers;
+using Microsoft.Extensions.Logging;
 using Serilog;
 
 namespace Distributed.Silo.Commands;
@@ -32,7 +33,7 @@ public static class TokenizeCommand
     private static async Task<int> RunAsync(string[] inputs, string output, string tokenizerPath, string textField, bool skipBad, long shardTokens,
         CancellationToken cancellationToken)
     {
-        var tokenizer = Load(tokenizerPath);
+        var tokenizer = TokenizerFiles.Open(tokenizerPath);
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         var progress = new Progress<TokenizeProgress>(p =>
@@ -43,6 +44,8 @@ public static class TokenizeCommand
             Log.Information("{FilesDone}/{FilesTotal} files, {Documents:N0} documents, {Tokens:N0} tokens, {Shards} shards, {Skipped} skipped ({File})",
                 p.FilesDone, p.FilesTotal, p.Documents, p.Tokens, p.Shards, p.Skipped, Path.GetFileName(p.CurrentFile));
         });
+        var (loggers, owner) = CommonOptions.RunLogging(null);
+        using var _ = owner;
         DatasetManifest manifest;
         try
         {
@@ -58,6 +61,7 @@ public static class TokenizeCommand
 
         Task<DatasetManifest> RunJobAsync() => TokenizeJob.RunAsync(new TokenizeOptions
         {
+            Logger = loggers.CreateLogger("Distributed.Tokenize"),
             Inputs = inputs,
             Tokenizer = tokenizer,
             TokenizerName = Path.GetFileName(Path.TrimEndingDirectorySeparator(tokenizerPath)),
@@ -67,17 +71,5 @@ public static class TokenizeCommand
             OnBadInput = skipBad ? BadInputPolicy.Skip : BadInputPolicy.Fail,
             ShardTokens = shardTokens,
         }, progress, cancellationToken);
-    }
-
-    private static BpeTokenizer Load(string path)
-    {
-        if (File.Exists(path)) return TokenizerLoader.FromHuggingFaceJson(path);
-        if (Directory.Exists(path))
-        {
-            var vocab = new[] { "vocab.json", "encoder.json" }.Select(f => Path.Combine(path, f)).FirstOrDefault(File.Exists);
-            var merges = new[] { "merges.txt", "vocab.bpe" }.Select(f => Path.Combine(path, f)).FirstOrDefault(File.Exists);
-            if (vocab is not null && merges is not null) return TokenizerLoader.FromGpt2Files(vocab, merges);
-        }
-        throw new FileNotFoundException($"no tokenizer at '{path}': give a tokenizer.json, or a folder with vocab.json (or encoder.json) and merges.txt (or vocab.bpe)");
     }
 }

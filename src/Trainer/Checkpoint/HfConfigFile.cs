@@ -61,6 +61,20 @@ public static class HfConfigFile
         Serialize(path, config, CheckpointJsonContext.Default.LlamaConfig);
     }
 
+    /// <summary>The config.json bytes of a validated OPT config (what <see cref="Save(string, OptConfig)"/> writes).</summary>
+    public static byte[] ToJson(OptConfig config)
+    {
+        config.Validate("config");
+        return [.. JsonSerializer.SerializeToUtf8Bytes(config, CheckpointJsonContext.Default.OptConfig), (byte)'\n'];
+    }
+
+    /// <inheritdoc cref="ToJson(OptConfig)"/>
+    public static byte[] ToJson(LlamaConfig config)
+    {
+        config.Validate("config");
+        return [.. JsonSerializer.SerializeToUtf8Bytes(config, CheckpointJsonContext.Default.LlamaConfig), (byte)'\n'];
+    }
+
     private static JsonDocument ParseDocument(string path)
     {
         try

@@ -31,7 +31,8 @@ public sealed partial class SafetensorsWriter
         for (var i = 0; i < shards.Count; i++)
         {
             var shardName = $"{prefix}-{i + 1:D5}-of-{shards.Count:D5}.safetensors";
-            WriteFile(System.IO.Path.Combine(directory, shardName), shards[i], Metadata);
+            var shard = shards[i];
+            AtomicFile.Write(System.IO.Path.Combine(directory, shardName), stream => WriteFile(stream, shard, Metadata));
             names.Add(shardName);
             foreach (var tensor in shards[i])
                 weightMap[tensor.Name] = shardName;

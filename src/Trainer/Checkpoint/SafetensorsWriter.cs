@@ -50,7 +50,10 @@ public sealed partial class SafetensorsWriter
     }
 
     /// <summary>Writes all tensors to one file at <paramref name="path"/>, replacing it atomically.</summary>
-    public void Write(string path) => WriteFile(path, _tensors, Metadata);
+    public void Write(string path) => AtomicFile.Write(path, WriteTo);
+
+    /// <summary>Writes the whole file (header and data) to <paramref name="stream"/>, e.g. a storage object being uploaded.</summary>
+    public void WriteTo(Stream stream) => WriteFile(stream, _tensors, Metadata);
 
     private void AddPending(PendingTensor tensor)
     {
@@ -76,28 +79,25 @@ public sealed partial class SafetensorsWriter
         return bytes;
     }
 
-    private static void WriteFile(string path, IReadOnlyList<PendingTensor> tensors, IReadOnlyDictionary<string, string> metadata)
+    private static void WriteFile(Stream stream, IReadOnlyList<PendingTensor> tensors, IReadOnlyDictionary<string, string> metadata)
     {
         var ordered = tensors
             .OrderByDescending(t => t.Dtype)
             .ThenBy(t => t.Name, StringComparer.Ordinal)
             .ToList();
         var header = BuildHeader(ordered, metadata);
-        AtomicFile.Write(path, stream =>
+        Span<byte> prefix = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
+        stream.Write(prefix);
+        stream.Write(header);
+        foreach (var tensor in ordered)
         {
-            Span<byte> prefix = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
-            stream.Write(prefix);
-            stream.Write(header);
-            foreach (var tensor in ordered)
-            {
-                var start = stream.Position;
-                tensor.WriteData(stream);
-                var written = stream.Position - start;
-                if (written != tensor.ByteLength)
-                    throw new InvalidOperationException($"tensor '{tensor.Name}': the data callback wrote {written} bytes, expected {tensor.ByteLength}");
-            }
-        });
+            // Counted, not read from stream.Position: an upload stream need not be seekable.
+            using var counting = new CountingStream(stream);
+            tensor.WriteData(counting);
+            if (counting.Written != tensor.ByteLength)
+                throw new InvalidOperationException($"tensor '{tensor.Name}': the data callback wrote {counting.Written} bytes, expected {tensor.ByteLength}");
+        }
     }
 
     private static byte[] BuildHeader(List<PendingTensor> ordered, IReadOnlyDictionary<string, string> metadata)

@@ -28,6 +28,32 @@ public static class RankSlice
         return [.. positions];
     }
 
+    /// <summary>
+    /// Rank <paramref name="rank"/>'s positions of a step that covers <paramref name="globalBatch"/> samples whatever
+    /// the world size: positions cursor.Consumed + j for j &lt; globalBatch with j mod W = rank (the scheme above
+    /// with B = globalBatch / W when W divides it). So the samples of a step, and the gradient they sum to, do
+    /// not depend on how many ranks share it.
+    /// </summary>
+    public static long[] StepPositions(DataCursor cursor, int rank, int worldSize, int globalBatch, long samplesPerEpoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(worldSize, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rank);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, worldSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(globalBatch, 1);
+        var end = Math.Min(cursor.Consumed + globalBatch, samplesPerEpoch);
+        var positions = new List<long>((globalBatch / worldSize) + 1);
+        for (var p = cursor.Consumed + rank; p < end; p += worldSize)
+        {
+            positions.Add(p);
+        }
+        return [.. positions];
+    }
+
+    /// <summary>How many samples the step at <paramref name="cursor"/> covers over all ranks (fewer than
+    /// <paramref name="globalBatch"/> only in an epoch's last step).</summary>
+    public static int StepSamples(DataCursor cursor, int globalBatch, long samplesPerEpoch) =>
+        (int)Math.Min(globalBatch, samplesPerEpoch - cursor.Consumed);
+
     /// <summary>The cursor after a committed step; the epoch rolls over once every position was handed out.</summary>
     public static DataCursor Advance(DataCursor cursor, int worldSize, int batchPerRank, long samplesPerEpoch)
     {

@@ -1,5 +1,5 @@
 using Distributed.Trainer.Tokenizers;
-using Serilog;
+using Microsoft.Extensions.Logging;
 
 namespace Distributed.Trainer.Data;
 
@@ -8,10 +8,8 @@ namespace Distributed.Trainer.Data;
 /// order, lines in file order), so the same inputs and tokenizer always give the same shards and manifest id.
 /// Batches of documents are tokenized in parallel; reading and writing stay sequential.
 /// </summary>
-public static class TokenizeJob
+public static partial class TokenizeJob
 {
-    // A property, not a field: Serilog's static Log.ForContext binds to the logger configured at the time of the call.
-    private static ILogger Log => Serilog.Log.ForContext(typeof(TokenizeJob));
 
     public static async Task<DatasetManifest> RunAsync(
         TokenizeOptions options, IProgress<TokenizeProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -32,7 +30,7 @@ public static class TokenizeJob
             throw new EmptyInputException("no input files to tokenize");
         }
         var state = new RunState(options, ShardFormat.TokenWidthFor(tokenizer.VocabularySize), files.Count, progress);
-        Log.Information("Tokenizing {FileCount} files into {Dataset} with {Tokenizer}", files.Count, options.DatasetName, options.TokenizerName);
+        LogStarting(options.Logger, files.Count, options.DatasetName, options.TokenizerName);
         var empty = new List<string>();
         foreach (var file in files)
         {
@@ -43,7 +41,7 @@ public static class TokenizeJob
             {
                 var why = lines == 0 ? "empty or only blank lines" : $"no documents in its {lines} lines";
                 empty.Add($"{file} ({why})");
-                Log.Warning("{File}: {Reason}", file, why);
+                LogEmptyFile(options.Logger, file, why);
             }
         }
         if (empty.Count == files.Count)
@@ -70,9 +68,7 @@ public static class TokenizeJob
         };
         var json = manifest.ToJsonBytes();
         await options.Output.WriteAtomicAsync(options.ManifestName, (s, ct) => s.WriteAsync(json, ct).AsTask(), cancellationToken).ConfigureAwait(false);
-        Log.Information(
-            "Dataset {Dataset} ({DatasetId}): {Documents} documents, {Tokens} tokens in {Shards} shards, {Skipped} lines skipped",
-            manifest.Name, manifest.Id, manifest.DocumentCount, manifest.TokenCount, manifest.Shards.Count, state.SkippedTotal);
+        LogFinished(options.Logger, manifest.Name, manifest.Id, manifest.DocumentCount, manifest.TokenCount, manifest.Shards.Count, state.SkippedTotal);
         return manifest;
     }
 
@@ -170,7 +166,7 @@ public static class TokenizeJob
                 throw new DataFormatException(file, line, kind, reason, inner);
             }
             Skipped[kind] = Skipped.GetValueOrDefault(kind) + 1;
-            Log.Warning("Skipped {File}:{Line}: {Reason}", file, line, reason);
+            LogSkipped(Options.Logger, file, line, reason);
         }
 
         /// <summary>Starts encoding the collected batch on the thread pool and returns once the previous batch
@@ -219,7 +215,7 @@ public static class TokenizeJob
             var info = await _shard.WriteAsync(Options.Output, name, cancellationToken).ConfigureAwait(false);
             Shards.Add(info);
             _shard = new ShardBuilder(TokenWidth);
-            Log.Information("Wrote shard {Shard}: {Documents} documents, {Tokens} tokens", name, info.Documents, info.Tokens);
+            LogShard(Options.Logger, name, info.Documents, info.Tokens);
             Report();
         }
 
@@ -254,4 +250,20 @@ public static class TokenizeJob
             return results;
         }
     }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Tokenizing {FileCount} files into {Dataset} with {Tokenizer}")]
+    private static partial void LogStarting(ILogger logger, int fileCount, string dataset, string tokenizer);
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Information,
+        Message = "Dataset {Dataset} ({DatasetId}): {Documents} documents, {Tokens} tokens in {Shards} shards, {Skipped} lines skipped")]
+    private static partial void LogFinished(ILogger logger, string dataset, string datasetId, long documents, long tokens, int shards, long skipped);
+
+    [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Skipped {File}:{Line}: {Reason}")]
+    private static partial void LogSkipped(ILogger logger, string file, long line, string reason);
+
+    [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Wrote shard {Shard}: {Documents} documents, {Tokens} tokens")]
+    private static partial void LogShard(ILogger logger, string shard, long documents, long tokens);
+
+    [LoggerMessage(EventId = 404, Level = LogLevel.Warning, Message = "{File}: {Reason}")]
+    private static partial void LogEmptyFile(ILogger logger, string file, string reason);
 }

@@ -1,4 +1,6 @@
 using Distributed.Trainer.Tokenizers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Distributed.Trainer.Data;
 
@@ -41,4 +43,7 @@ public sealed record TokenizeOptions
     public int BatchDocuments { get; init; } = 2048;
 
     public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    /// <summary>Where progress and skipped lines are logged.</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 }

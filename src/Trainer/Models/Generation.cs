@@ -7,20 +7,25 @@ public sealed record SamplingOptions(int MaxNewTokens = 64, double Temperature =
 
 /// <summary>
 /// Decoding with a KV cache: the prompt runs through the model once, then each new token alone. The prompt
-/// is token ids or embeddings (ICAE decodes from memory slots), at consecutive positions from
-/// <c>firstPosition</c>.
+/// is token ids or embeddings (ICAE decodes from memory slots, AutoCompressor from summary vectors), at
+/// consecutive positions from <c>firstPosition</c> or at explicit <c>promptPositions</c>.
 /// </summary>
 public static class Generation
 {
-    public static long[][] Generate(ICausalLm lm, Tensor promptIds, SamplingOptions options, Generator? generator = null)
+    public static long[][] Generate(CausalLm lm, Tensor promptIds, SamplingOptions options, Generator? generator = null)
     {
         using var scope = TensorScope.Begin();
         using var noGrad = NoGradScope.Begin();
         return GenerateFromEmbeddings(lm, lm.EmbedTokens(promptIds), options, generator);
     }
 
-    /// <summary>(B, T, E) prompt embeddings to B continuations (each stops after EOS, which it includes).</summary>
-    public static long[][] GenerateFromEmbeddings(ICausalLm lm, Tensor prompt, SamplingOptions options, Generator? generator = null, long firstPosition = 0)
+    /// <summary>
+    /// (B, T, E) prompt embeddings to B continuations (each stops after EOS, which it includes). The prompt sits at
+    /// positions firstPosition.. unless <paramref name="promptPositions"/> (B, T) says otherwise; new tokens then
+    /// take positions from <paramref name="nextPosition"/> (default: right after the prompt's).
+    /// </summary>
+    public static long[][] GenerateFromEmbeddings(CausalLm lm, Tensor prompt, SamplingOptions options, Generator? generator = null, long firstPosition = 0,
+        Tensor? promptPositions = null, long? nextPosition = null)
     {
         // Every tensor of the decoding dies here, whether or not the caller has a scope.
         using var outer = TensorScope.Begin();
@@ -35,11 +40,13 @@ public static class Generation
         {
             using var scope = TensorScope.Begin();
             long length = x.Size(1);
-            var positions = Tensor.Arange(position, position + length, 1, DType.Int64, x.Device).Unsqueeze(0).Expand(batch, length); // (B, L)
+            var positions = step == 0 && promptPositions is not null
+                ? promptPositions
+                : Tensor.Arange(position, position + length, 1, DType.Int64, x.Device).Unsqueeze(0).Expand(batch, length); // (B, L)
             var hidden = lm.Hidden(x, positions, cache);
             var logits = lm.Logits(hidden.Narrow(1, length - 1, 1)).Squeeze(1).To(DType.Float32); // (B, V)
             var next = Pick(logits, options, generator).ToLongArray();
-            position += length;
+            position = step == 0 && nextPosition is { } n ? n : position + length;
             for (var b = 0; b < batch; b++)
             {
                 if (done[b]) continue;

@@ -13,11 +13,23 @@ public static class HfCheckpoint
 {
     public const string ConfigFileName = "config.json";
 
+    /// <summary>The model a directory's config.json describes (OPT or Llama), with its weights.</summary>
+    public static CausalLm Load(string directory, Generator? generator = null)
+    {
+        var type = ModelType(directory);
+        return type switch
+        {
+            OptConfig.ModelTypeName => LoadOpt(directory, generator),
+            LlamaConfig.ModelTypeName => LoadLlama(directory, generator),
+            _ => throw new NotSupportedException($"{directory}: model_type '{type}' is not one we train (opt, llama)"),
+        };
+    }
+
     public static Opt LoadOpt(string directory, Generator? generator = null)
     {
         var config = HfConfigFile.LoadOpt(Path.Combine(directory, ConfigFileName));
         var model = new Opt(config, generator);
-        LoadWeights(model, directory, OptHfMap.Map, config.TieWordEmbeddings);
+        LoadWeights(model, directory, config.TieWordEmbeddings);
         return model;
     }
 
@@ -25,43 +37,51 @@ public static class HfCheckpoint
     {
         var config = HfConfigFile.LoadLlama(Path.Combine(directory, ConfigFileName));
         var model = new Llama(config, generator);
-        LoadWeights(model, directory, LlamaHfMap.Map, config.TieWordEmbeddings);
+        LoadWeights(model, directory, config.TieWordEmbeddings);
         return model;
     }
 
     /// <summary>The model type named in a directory's config.json ("opt", "llama", ...).</summary>
     public static string ModelType(string directory) => HfConfigFile.ReadModelType(Path.Combine(directory, ConfigFileName));
 
-    public static void Save(Opt model, string directory, long? maxShardBytes = null)
+    public static void Save(CausalLm model, string directory, long? maxShardBytes = null)
     {
         Directory.CreateDirectory(directory);
-        SaveWeights(model, directory, OptHfMap.Map, maxShardBytes);
-        HfConfigFile.Save(Path.Combine(directory, ConfigFileName), model.Config);
+        var writer = Weights(model);
+        if (maxShardBytes is { } max) writer.WriteSharded(directory, max);
+        else writer.Write(Path.Combine(directory, SafetensorsCheckpoint.SingleFileName));
+        var config = model.ConfigJson();
+        AtomicFile.Write(Path.Combine(directory, ConfigFileName), s => s.Write(config));
     }
 
-    public static void Save(Llama model, string directory, long? maxShardBytes = null)
-    {
-        Directory.CreateDirectory(directory);
-        SaveWeights(model, directory, LlamaHfMap.Map, maxShardBytes);
-        HfConfigFile.Save(Path.Combine(directory, ConfigFileName), model.Config);
-    }
-
-    private static void LoadWeights(Module model, string directory, HfNameMap map, bool tied)
-    {
-        using var source = SafetensorsCheckpoint.Open(directory);
-        // A tied output layer may still be stored by other writers: accept and ignore it.
-        TensorFiles.LoadInto(model, source, name => name.Contains(".lora.", StringComparison.Ordinal) ? null : map.ToHf(name),
-            tied ? ["lm_head.weight"] : null);
-    }
-
-    private static void SaveWeights(Module model, string directory, HfNameMap map, long? maxShardBytes)
+    /// <summary>
+    /// The model's weights under Hugging Face names, queued in a writer (bytes are read when it writes). LoRA
+    /// adapters are not part of the HF layout: their owner saves them.
+    /// </summary>
+    public static SafetensorsWriter Weights(CausalLm model)
     {
         var writer = new SafetensorsWriter();
         writer.Metadata["format"] = "pt";
-        // LoRA adapters are not part of the HF layout: their owner saves them (see JobRunner).
-        foreach (var (name, p) in model.NamedParameters().Where(x => !x.Name.Contains(".lora.", StringComparison.Ordinal)))
-            TensorFiles.Add(writer, map.ToHf(name), p.Data);
-        if (maxShardBytes is { } max) writer.WriteSharded(directory, max);
-        else writer.Write(Path.Combine(directory, SafetensorsCheckpoint.SingleFileName));
+        foreach (var (name, p) in BaseParameters(model))
+            TensorFiles.Add(writer, model.HfNames.ToHf(name), p.Data);
+        return writer;
+    }
+
+    /// <summary>The parameters that the HF layout stores: all but LoRA adapters.</summary>
+    public static IEnumerable<(string Name, Parameter Parameter)> BaseParameters(CausalLm model) =>
+        model.NamedParameters().Where(x => !x.Name.Contains(".lora.", StringComparison.Ordinal));
+
+    /// <summary>Copies the weights of <paramref name="source"/> (HF names) into the model.</summary>
+    public static void LoadWeights(CausalLm model, ISafetensorsSource source, bool tied)
+    {
+        // A tied output layer may still be stored by other writers: accept and ignore it.
+        TensorFiles.LoadInto(model, source, name => name.Contains(".lora.", StringComparison.Ordinal) ? null : model.HfNames.ToHf(name),
+            tied ? ["lm_head.weight"] : null);
+    }
+
+    private static void LoadWeights(CausalLm model, string directory, bool tied)
+    {
+        using var source = SafetensorsCheckpoint.Open(directory);
+        LoadWeights(model, source, tied);
     }
 }

@@ -10,7 +10,7 @@ namespace Distributed.Trainer.Models;
 /// Hugging Face's LlamaForCausalLM so its checkpoints load through <see cref="LlamaHfMap"/>.
 /// The forward pass takes embeddings and explicit positions, so AutoCompressor can splice summary vectors in.
 /// </summary>
-public sealed class Llama : Module, ICausalLm
+public sealed class Llama : CausalLm
 {
     private readonly Rope _rope;
 
@@ -41,22 +41,32 @@ public sealed class Llama : Module, ICausalLm
     /// <summary>The output projection; null when tied to the input embedding.</summary>
     public Linear? Head { get; }
 
-    public int VocabSize => Config.VocabSize;
+    public override string ModelType => LlamaConfig.ModelTypeName;
 
-    public int HiddenSize => Config.HiddenSize;
+    public override int VocabSize => Config.VocabSize;
 
-    public Tensor EmbedTokens(Tensor ids) => Embed.Forward(ids); // (B, T) -> (B, T, C)
+    public override int HiddenSize => Config.HiddenSize;
+
+    public override int MaxPositions => Config.MaxPositionEmbeddings;
+
+    public override long EosTokenId => Config.EosTokenId?.FirstOrDefault() ?? 2;
+
+    public override HfNameMap HfNames => LlamaHfMap.Map;
+
+    public override Tensor EmbedTokens(Tensor ids) => Embed.Forward(ids); // (B, T) -> (B, T, C)
 
     /// <summary>Runs the blocks over (B, T, C) embeddings at (B, T) positions (causal) and applies the final norm.</summary>
-    public Tensor Hidden(Tensor x, Tensor positions, KvCache? cache = null)
+    public override Tensor Hidden(Tensor x, Tensor positions, KvCache? cache = null)
     {
         for (var i = 0; i < Layers.Length; i++) x = Layers[i].Forward(x, positions, _rope, cache, i);
         return Norm.Forward(x);
     }
 
-    public KvCache NewCache() => new(Layers.Length);
+    public override KvCache NewCache() => new(Layers.Length);
 
-    public Tensor Logits(Tensor hidden) => Head is { } head ? head.Forward(hidden) : F.Linear(hidden, Embed.Weight.Data);
+    public override Tensor Logits(Tensor hidden) => Head is { } head ? head.Forward(hidden) : F.Linear(hidden, Embed.Weight.Data);
+
+    public override byte[] ConfigJson() => HfConfigFile.ToJson(Config);
 
     public override void Dispose()
     {

@@ -11,7 +11,7 @@ namespace Distributed.Trainer.Models;
 /// blocks, ReLU feed-forward, optional project_in/out when word_embed_proj_dim differs from hidden_size, and
 /// the output layer tied to the token embedding. Checkpoints load through <see cref="OptHfMap"/>.
 /// </summary>
-public sealed class Opt : Module, ICausalLm
+public sealed class Opt : CausalLm
 {
     private const int PositionOffset = 2;
 
@@ -53,14 +53,22 @@ public sealed class Opt : Module, ICausalLm
 
     public Linear? Head { get; }
 
-    public int VocabSize => Config.VocabSize;
+    public override string ModelType => OptConfig.ModelTypeName;
 
-    public int HiddenSize => Config.EmbeddingDim;
+    public override int VocabSize => Config.VocabSize;
 
-    public Tensor EmbedTokens(Tensor ids) => Embed.Forward(ids); // (B, T) -> (B, T, E)
+    public override int HiddenSize => Config.EmbeddingDim;
+
+    public override int MaxPositions => Config.MaxPositionEmbeddings;
+
+    public override long EosTokenId => Config.EosTokenId ?? 2;
+
+    public override HfNameMap HfNames => OptHfMap.Map;
+
+    public override Tensor EmbedTokens(Tensor ids) => Embed.Forward(ids); // (B, T) -> (B, T, E)
 
     /// <summary>(B, T, E) embeddings at (B, T) HF position ids (-1 = the padding position) to (B, T, E) outputs.</summary>
-    public Tensor Hidden(Tensor x, Tensor positions, KvCache? cache = null)
+    public override Tensor Hidden(Tensor x, Tensor positions, KvCache? cache = null)
     {
         if (ProjectIn is { } pin) x = pin.Forward(x);                 // (B, T, C)
         // A 0-d integer tensor: adding a double scalar would turn the ids into floats.
@@ -71,9 +79,11 @@ public sealed class Opt : Module, ICausalLm
         return ProjectOut is { } pout ? pout.Forward(x) : x;           // (B, T, E)
     }
 
-    public Tensor Logits(Tensor hidden) => Head is { } head ? head.Forward(hidden) : F.Linear(hidden, Embed.Weight.Data);
+    public override Tensor Logits(Tensor hidden) => Head is { } head ? head.Forward(hidden) : F.Linear(hidden, Embed.Weight.Data);
 
-    public KvCache NewCache() => new(Layers.Length);
+    public override KvCache NewCache() => new(Layers.Length);
+
+    public override byte[] ConfigJson() => HfConfigFile.ToJson(Config);
 }
 
 public sealed class OptBlock : Module

@@ -22,17 +22,10 @@ public static class ReferenceCheck
 
     public static ReferenceComparison Run(string directory, Device device, DType dtype)
     {
-        var type = HfCheckpoint.ModelType(directory);
         using var scope = TensorScope.Begin();
-        using Module module = type switch
-        {
-            "opt" => HfCheckpoint.LoadOpt(directory),
-            "llama" => HfCheckpoint.LoadLlama(directory),
-            _ => throw new NotSupportedException($"{directory}: model_type '{type}' is not one we implement (opt, llama)"),
-        };
-        var model = (ICausalLm)module;
-        var map = type == "opt" ? OptHfMap.Map : LlamaHfMap.Map;
-        using var flat = FlatParameters.Build(module, device, dtype);
+        using var model = HfCheckpoint.Load(directory);
+        var map = model.HfNames;
+        using var flat = FlatParameters.Build(model, device, dtype);
         using var golden = SafetensorsFile.Open(Path.Combine(directory, GoldenFileName));
         var ids = TensorFiles.Read(golden, "input_ids").To(device);
         long b = ids.Size(0), t = ids.Size(1);
@@ -45,7 +38,7 @@ public static class ReferenceCheck
         var lossError = RelativeError(TensorFiles.Read(golden, "loss"), loss);
         double worst = 0;
         var worstName = "";
-        var grads = module.NamedParameters()
+        var grads = model.NamedParameters()
             .Select(x => (Hf: map.ToHf(x.Name), Expected: TensorFiles.Read(golden, "grad." + map.ToHf(x.Name)),
                 Actual: x.Parameter.Grad() ?? throw new InvalidOperationException($"{x.Name} received no gradient")))
             .ToList();

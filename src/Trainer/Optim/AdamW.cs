@@ -1,7 +1,5 @@
 using Distributed.Trainer.Nn;
 using Distributed.Trainer.Torch;
-using Distributed.Trainer.Torch.Interop;
-using static Distributed.Trainer.Torch.Interop.NativeMethods;
 
 namespace Distributed.Trainer.Optim;
 
@@ -13,7 +11,7 @@ public sealed record AdamWOptions(double Beta1 = 0.9, double Beta2 = 0.999, doub
 /// tensor. Decay applies to buckets of matrices only. Moments are flat buffers of the buckets' dtype, as PyTorch keeps them.
 /// On libtorch's fused kernel where it exists (CUDA, libtorch >= 2.0), otherwise the foreach kernels.
 /// </summary>
-public sealed unsafe class AdamW : IDisposable
+public sealed class AdamW : IDisposable
 {
     private readonly FlatParameters _parameters;
     private readonly List<(ParameterBucket Bucket, Tensor ExpAvg, Tensor ExpAvgSq)> _state = [];
@@ -52,19 +50,10 @@ public sealed unsafe class AdamW : IDisposable
             var group = _state.Where(s => s.Bucket.Decays == decays).ToList();
             if (group.Count == 0) continue;
             var wd = decays ? Options.WeightDecay : 0.0;
-            var p = group.Select(s => s.Bucket.Data).ToList();
-            var g = group.Select(s => s.Bucket.Grad!).ToList();
-            var m = group.Select(s => s.ExpAvg).ToList();
-            var v = group.Select(s => s.ExpAvgSq).ToList();
-            var ranFused = Tensor.WithHandles(p, ph => Tensor.WithHandles(g, gh => Tensor.WithHandles(m, mh => Tensor.WithHandles(v, vh =>
-            {
-                fixed (nint* pp = ph, gp = gh, mp = mh, vp = vh)
-                {
-                    Check.Ok(dst_optim_adamw(pp, gp, mp, vp, group.Count, StepCount, lr, Options.Beta1, Options.Beta2, Options.Eps, wd,
-                        Options.AllowFused ? 1 : 0, out var f), nameof(AdamW));
-                    return f != 0;
-                }
-            }))));
+            var ranFused = OptimizerKernels.AdamW_(
+                group.Select(s => s.Bucket.Data).ToList(), group.Select(s => s.Bucket.Grad!).ToList(),
+                group.Select(s => s.ExpAvg).ToList(), group.Select(s => s.ExpAvgSq).ToList(),
+                StepCount, lr, Options.Beta1, Options.Beta2, Options.Eps, wd, Options.AllowFused);
             fused &= ranFused;
         }
         LastStepFused = fused;

@@ -1,5 +1,7 @@
 using System.Text;
 using Distributed.Trainer.Data;
+using Distributed.Trainer.Objectives.AutoCompressor;
+using Distributed.Trainer.Objectives.Icae;
 using Distributed.Trainer.Tests.Tokenizers;
 
 namespace Distributed.Trainer.Tests.Data;
@@ -86,37 +88,29 @@ public class SamplerTests
     {
         using var dir = new TempDirectory();
         var dataset = await TestDatasets.CreateAsync(dir.Path, [600, 900, 50]);
-        const int ae = 50_001, eos = 2, slot = 50_002;
-        var options = new IcaeOptions { AutoencodingTokenId = ae, EosId = eos };
+        const int eos = 2;
+        var options = new IcaeOptions { EosId = eos };
 
         var allAe = new IcaeSampler(dataset, options with { AutoencodingProbability = 1 }, seed: 1);
         Assert.Equal(3, allAe.Count);
         var first = allAe.Get(0, 0);
-        Assert.Equal(IcaeObjective.Autoencoding, first.Objective);
+        Assert.Equal(IcaeTask.Autoencode, first.Task);
         Assert.Equal(Enumerable.Range(0, 512).Select(i => TestDatasets.Token(0, i)), first.Context);
-        Assert.Equal(128, first.MemorySlots);
-        Assert.Equal([ae], first.Prompt);
+        Assert.Empty(first.Prompt); // the model's learned [AE] embedding opens the decoder, not a token
         Assert.Equal([.. first.Context, eos], first.Target);
-        var (input, labels) = first.DecoderLayout(slot);
-        Assert.Equal(128 + 1 + 513, input.Length);
-        Assert.All(input[..128], t => Assert.Equal(slot, t));
-        Assert.Equal(ae, input[128]);
-        Assert.All(labels[..129], l => Assert.Equal(IcaeExample.IgnoreLabel, l));
-        Assert.Equal(first.Target, labels[129..]);
 
         var allLm = new IcaeSampler(dataset, options with { AutoencodingProbability = 0 }, seed: 1);
         var lm = allLm.Get(0, 0);
-        Assert.Equal(IcaeObjective.LanguageModeling, lm.Objective);
+        Assert.Equal(IcaeTask.LanguageModel, lm.Task);
         Assert.Empty(lm.Prompt);
         Assert.Equal(Enumerable.Range(512, 88).Select(i => TestDatasets.Token(0, i)), lm.Target);
         var tail = allLm.Get(2, 0);
-        Assert.Equal(IcaeObjective.Autoencoding, tail.Objective);
+        Assert.Equal(IcaeTask.Autoencode, tail.Task);
         Assert.Equal(132, tail.Context.Length);
-        Assert.Equal(33, tail.MemorySlots);
 
         var mixed = new IcaeSampler(dataset, options, seed: 1);
-        var objectives = Enumerable.Range(0, 40).Select(e => mixed.Get(0, e).Objective).ToHashSet();
-        Assert.Equal(2, objectives.Count);
+        var tasks = Enumerable.Range(0, 40).Select(e => mixed.Get(0, e).Task).ToHashSet();
+        Assert.Equal(2, tasks.Count);
     }
 
     [Fact]
@@ -129,7 +123,7 @@ public class SamplerTests
             "{\"context\": \"No response here.\", \"prompt\": \"What now?\"}",
             "{\"context\": \"Paris is in France.\", \"prompt\": \"Where is Paris?\", \"response\": \"In France.\"}") + "\n", Encoding.UTF8);
         var tokenizer = NodeReference.Gpt2FromVocabAndMerges;
-        var options = new IcaeOptions { AutoencodingTokenId = 1, EosId = tokenizer.EosId };
+        var options = new IcaeOptions { EosId = tokenizer.EosId };
 
         var e = await Assert.ThrowsAsync<DataFormatException>(() => IcaeInstructionSet.LoadAsync(path, tokenizer, options, seed: 3));
         Assert.Equal((2L, BadInputKind.MissingTextField), (e.Line, e.Kind));
@@ -138,7 +132,7 @@ public class SamplerTests
         Assert.Equal(2, set.Count);
         Assert.Equal(1, set.Skipped[BadInputKind.MissingTextField]);
         var ex = set.Get(1, 0);
-        Assert.Equal(IcaeObjective.Instruction, ex.Objective);
+        Assert.Equal(IcaeTask.FineTune, ex.Task);
         Assert.Equal(tokenizer.Encode("Paris is in France."), ex.Context);
         Assert.Equal(tokenizer.Encode("Where is Paris?"), ex.Prompt);
         Assert.Equal([.. tokenizer.Encode("In France."), tokenizer.EosId!.Value], ex.Target);

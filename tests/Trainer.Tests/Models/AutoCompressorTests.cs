@@ -1,6 +1,7 @@
 using Distributed.Trainer.Checkpoint;
 using Distributed.Trainer.Models;
 using Distributed.Trainer.Nn;
+using Distributed.Trainer.Objectives.AutoCompressor;
 using Distributed.Trainer.Tests.Torch;
 using Distributed.Trainer.Torch;
 using F = Distributed.Trainer.Torch.Functional;
@@ -11,14 +12,13 @@ public sealed class AutoCompressorTests
 {
     private const int Kappa = 3;
 
-    private static (AutoCompressor Ac, FlatParameters Flat, ICausalLm Lm) Build(bool llama, int seed = 5)
+    private static (AutoCompressorModel Ac, FlatParameters Flat, CausalLm Lm) Build(bool llama, int seed = 5)
     {
         using var g = new Generator(seed);
-        ICausalLm lm;
-        Module module;
+        CausalLm lm;
         if (llama)
         {
-            var m = new Llama(new LlamaConfig
+            lm = new Llama(new LlamaConfig
             {
                 VocabSize = 40,
                 HiddenSize = 16,
@@ -29,11 +29,10 @@ public sealed class AutoCompressorTests
                 MaxPositionEmbeddings = 64,
                 InitializerRange = 0.2,
             }, g);
-            (lm, module) = (m, m);
         }
         else
         {
-            var m = new Opt(new OptConfig
+            lm = new Opt(new OptConfig
             {
                 VocabSize = 40,
                 HiddenSize = 16,
@@ -45,10 +44,9 @@ public sealed class AutoCompressorTests
                 Dropout = 0,
                 InitStd = 0.2,
             }, g);
-            (lm, module) = (m, m);
         }
         var options = new AutoCompressorConfig(Kappa, Positions: llama ? SummaryPositions.Consecutive : SummaryPositions.Padding);
-        var ac = new AutoCompressor(lm, module, options);
+        var ac = new AutoCompressorModel(lm, options);
         return (ac, FlatParameters.Build(ac, Device.Cpu, DType.Float64), lm);
     }
 
@@ -158,18 +156,25 @@ public sealed class AutoCompressorTests
     [Fact]
     public void Segment_plans_are_seeded_fit_the_range_and_sum_to_the_substep()
     {
-        var planner = new SegmentPlanner(3072, 2, 1024, 2048);
-        var a = planner.Plan(10, seed: 7, document: 3);
-        Assert.Equal(a, planner.Plan(10, seed: 7, document: 3));
-        Assert.NotEqual(a, planner.Plan(10, seed: 7, document: 4));
+        Trainer.Data.SplitMix64 Rng(ulong document) => new(Trainer.Data.SplitMix64.Derive(7, document));
+        int[][] Plan(ulong document)
+        {
+            var rng = Rng(document);
+            return [.. Enumerable.Range(0, 10).Select(_ => SegmentPlanner.Substep(ref rng, 3072, 2, 1024, 2048))];
+        }
+        var a = Plan(3);
+        Assert.Equal(a, Plan(3));
+        Assert.NotEqual(a, Plan(4));
         Assert.All(a, s =>
         {
             Assert.Equal(3072, s.Sum());
             Assert.All(s, len => Assert.InRange(len, 1024, 2048));
         });
         Assert.True(a.Select(s => s[0]).Distinct().Count() > 5, "lengths should vary between substeps");
-        var three = new SegmentPlanner(100, 3, 30, 40).Plan(50, 1, 1);
+        var rng = Rng(1);
+        var three = Enumerable.Range(0, 50).Select(_ => SegmentPlanner.Substep(ref rng, 100, 3, 30, 40)).ToList();
         Assert.All(three, s => Assert.True(s.Sum() == 100 && s.All(l => l is >= 30 and <= 40)));
-        Assert.Throws<ArgumentException>(() => new SegmentPlanner(3072, 2, 1024, 1500));
+        var e = Assert.Throws<ArgumentException>(() => SegmentPlanner.Check(3072, 2, 1024, 1500));
+        Assert.Contains("segment_max", e.Message);
     }
 }

@@ -1,63 +1,48 @@
-using Distributed.Trainer.Checkpoint;
-using Distributed.Trainer.Models;
-using Distributed.Trainer.Optim;
-using Distributed.Trainer.Torch;
-using Distributed.Trainer.Training;
+using Distributed.Trainer.Tests.Training;
 using Xunit.Abstractions;
 
 namespace Distributed.Trainer.Tests.Models;
 
 // A tiny AutoCompressor on real English text (Debian's licence texts, as bytes; see EnglishText) learns to
 // use its summaries: after short training, late segments are predicted better with the summaries of the
-// earlier segments than alone.
+// earlier segments than alone. Trained through the job's session, on the sampler's documents.
 public sealed class AutoCompressorTrainingTests(ITestOutputHelper output)
 {
     [Fact]
-    public void Late_segments_have_lower_loss_with_summaries_than_without_after_short_training()
+    public async Task Late_segments_have_lower_loss_with_summaries_than_without_after_short_training()
     {
-        var text = EnglishText.Bytes;
-        const int segment = 32, segments = 4, document = segment * segments;
-        using var g = new Generator(1);
-        var config = new LlamaConfig
+        const int segment = 32;
+        var job = TinyJobs.Job("autocompressor") with
         {
-            VocabSize = 256,
-            HiddenSize = 64,
-            IntermediateSize = 128,
-            NumHiddenLayers = 2,
-            NumAttentionHeads = 4,
-            NumKeyValueHeads = 2,
-            MaxPositionEmbeddings = 256,
-            InitializerRange = 0.05,
-            TieWordEmbeddings = true,
+            Config = System.Text.Json.JsonDocument.Parse("""
+                { "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+                  "num_key_value_heads": 2, "tie_word_embeddings": true, "initializer_range": 0.05, "eos_token_id": 10 }
+                """).RootElement.Clone(),
+            Seed = 1,
+            Kappa = 4,
+            Substeps = 2,
+            SegmentsPerSubstep = 2,
+            SubstepTokens = 2 * segment,
+            SegmentMin = segment,
+            SegmentMax = segment,
+            Batch = 8,
+            Steps = 250,
+            Lr = 3e-3,
+            MinLr = 3e-4,
+            WarmupSteps = 20,
+            EvalSamples = 48,
         };
-        using var llama = new Llama(config, g);
-        using var ac = new AutoCompressor(llama, llama, new AutoCompressorConfig(Kappa: 4, SegmentsPerSubstep: 2, SummaryPositions.Consecutive, EosTokenId: 10));
-        const int steps = 250;
-        using var trainer = new AutoCompressorTrainer(ac, Device.Cpu, DType.Float32, new LrSchedule(3e-3, 20, steps, 3e-4));
-        var rng = new Random(3);
-        var trainEnd = text.Length * 9 / 10;
-        long[,] Batch(int start0, Func<int> next)
-        {
-            var ids = new long[8, document];
-            for (var b = 0; b < 8; b++)
-            {
-                var start = b == 0 && start0 >= 0 ? start0 : next();
-                for (var t = 0; t < document; t++) ids[b, t] = text[start + t];
-            }
-            return ids;
-        }
-        int[][] plan = [[segment, segment], [segment, segment]];
-        for (var step = 0; step < steps; step++)
-            trainer.Step([(Batch(-1, () => rng.Next(0, trainEnd - document)), plan)]);
-        var heldOut = Enumerable.Range(0, 6).Select(i => Batch(-1, () => rng.Next(trainEnd, text.Length - document))).ToList();
-        var eval = trainer.Evaluate(heldOut, [segment, segment, segment, segment]);
-        foreach (var e in eval)
-            output.WriteLine($"segment {e.Segment}: with summaries {e.LossWithSummaries / e.Tokens:F3}, without {e.LossWithout / e.Tokens:F3}");
+        using var session = await TinyJobs.SessionAsync(job);
+        for (var step = 0; step < job.Steps; step++) session.Step();
+        var eval = session.Evaluate();
+        double With(int i) => eval[$"segment_{i}_loss_with_summaries"];
+        double Without(int i) => eval[$"segment_{i}_loss_without"];
+        for (var i = 0; i < 4; i++) output.WriteLine($"segment {i}: with summaries {With(i):F3}, without {Without(i):F3}");
         // The first segment has nothing to summarise: both conditions see the same tokens.
-        Assert.Equal(eval[0].LossWithout / eval[0].Tokens, eval[0].LossWithSummaries / eval[0].Tokens, 4);
-        var late = eval.Skip(1).ToList();
-        var with = late.Sum(e => e.LossWithSummaries) / late.Sum(e => e.Tokens);
-        var without = late.Sum(e => e.LossWithout) / late.Sum(e => e.Tokens);
+        Assert.Equal(Without(0), With(0), 4);
+        // Late segments: full-length samples have 4 segments of 32 tokens, so each position weighs the same.
+        var with = Enumerable.Range(1, 3).Average(With);
+        var without = Enumerable.Range(1, 3).Average(Without);
         Assert.True(with < without - 0.02, $"late segments: {with:F3} with summaries vs {without:F3} without");
     }
 }

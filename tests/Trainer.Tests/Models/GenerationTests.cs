@@ -10,10 +10,10 @@ public sealed class GenerationTests
 {
     public static TheoryData<string> Families => new() { "llama", "opt" };
 
-    private static (ICausalLm, Module, FlatParameters) Build(string family)
+    private static (CausalLm, Module, FlatParameters) Build(string family)
     {
         using var g = new Generator(6);
-        Module m = family == "llama"
+        CausalLm m = family == "llama"
             ? new Llama(new LlamaConfig
             {
                 VocabSize = 50,
@@ -37,10 +37,10 @@ public sealed class GenerationTests
                 InitStd = 0.3,
             }, g);
         m.Eval();
-        return ((ICausalLm)m, m, FlatParameters.Build(m, Device.Cpu, DType.Float64));
+        return (m, m, FlatParameters.Build(m, Device.Cpu, DType.Float64));
     }
 
-    private static Tensor Full(ICausalLm lm, Tensor ids)
+    private static Tensor Full(CausalLm lm, Tensor ids)
     {
         var t = ids.Size(1);
         return lm.Logits(lm.Hidden(lm.EmbedTokens(ids), Tensor.Arange(t).Unsqueeze(0).Expand(ids.Size(0), t)));

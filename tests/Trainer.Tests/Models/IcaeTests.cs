@@ -1,8 +1,9 @@
 using Distributed.Trainer.Checkpoint;
 using Distributed.Trainer.Models;
-using Distributed.Trainer.Optim;
+using Distributed.Trainer.Nn;
+using Distributed.Trainer.Objectives.Icae;
+using Distributed.Trainer.Tests.Training;
 using Distributed.Trainer.Torch;
-using Distributed.Trainer.Training;
 using Xunit.Abstractions;
 
 namespace Distributed.Trainer.Tests.Models;
@@ -43,18 +44,17 @@ public sealed class IcaeTests(ITestOutputHelper output)
     {
         // 3 slots, [FT], a prompt of 2, a response of 3: the input is 3 + 1 + 2 + (3 - 1) = 8 positions long;
         // the last prompt position predicts the first response token.
-        Assert.Equal([-100, -100, -100, -100, -100, 7, 8, 9], Icae.Labels(3, 2, [7, 8, 9]));
+        Assert.Equal([-100, -100, -100, -100, -100, 7, 8, 9], IcaeModel.Labels(3, 2, [7, 8, 9]));
         // No prompt ([AE] / [LM]): the special token predicts the first target token.
-        Assert.Equal([-100, -100, 5, 6], Icae.Labels(2, 0, [5, 6]));
+        Assert.Equal([-100, -100, 5, 6], IcaeModel.Labels(2, 0, [5, 6]));
     }
 
     [Fact]
-    public void The_frozen_decoder_passes_gradient_to_the_encoders_lora_and_memory_but_keeps_its_weights()
+    public void The_frozen_decoder_passes_gradient_to_the_encoders_lora_and_memory_but_not_to_its_weights()
     {
         using var lm = TinyByteLlama(1);
-        using var icae = new Icae(lm, lm, new IcaeConfig(MemoryTokens: 4, SpanLength: 16, LoraRank: 4), new Generator(2));
-        using var trainer = new IcaeTrainer(icae, Device.Cpu, DType.Float32, new LrSchedule(1e-2, 1, 10), seed: 1);
-        var baseBefore = lm.NamedParameters().Where(x => !x.Name.Contains("lora")).ToDictionary(x => x.Name, x => x.Parameter.Data.ToFloatArray());
+        using var icae = new IcaeModel(lm, new IcaeConfig(MemoryTokens: 4, SpanLength: 16, LoraRank: 4), new Generator(2));
+        using var flat = FlatParameters.Build(icae, Device.Cpu, DType.Float32);
         var context = new long[2, 24];
         var continuation = new long[2, 8];
         var rng = new Random(1);
@@ -63,68 +63,72 @@ public sealed class IcaeTests(ITestOutputHelper output)
             for (var t = 0; t < 24; t++) context[i, t] = rng.Next(256);
             for (var t = 0; t < 8; t++) continuation[i, t] = rng.Next(256);
         }
-        using (var scope = TensorScope.Begin())
-        {
-            trainer.Parameters.ZeroGrad();
-            icae.PretrainLoss(Tensor.FromMatrix(context), Tensor.FromMatrix(continuation), IcaeTask.Autoencode).Backward();
-            Assert.All(lm.NamedParameters().Where(x => !x.Name.Contains("lora")), x => Assert.Null(x.Parameter.Grad()));
-            foreach (var p in icae.Adapters.Select(a => a.B).Append(icae.Memory))
-                Assert.Contains(p.Grad()!.ToFloatArray(), v => v != 0);
-            Assert.Contains(icae.Special.Grad()!.ToFloatArray(), v => v != 0);
-        }
-        for (var i = 0; i < 4; i++) trainer.PretrainStep(context, continuation);
-        foreach (var (name, p) in lm.NamedParameters().Where(x => !x.Name.Contains("lora")))
-            Assert.Equal(baseBefore[name], p.Data.ToFloatArray());
+        using var scope = TensorScope.Begin();
+        flat.ZeroGrad();
+        icae.PretrainLoss(Tensor.FromMatrix(context), Tensor.FromMatrix(continuation), IcaeTask.Autoencode).Backward();
+        Assert.All(lm.NamedParameters().Where(x => !x.Name.Contains("lora")), x => Assert.Null(x.Parameter.Grad()));
+        foreach (var p in icae.Adapters.Select(a => a.B).Append(icae.Memory))
+            Assert.Contains(p.Grad()!.ToFloatArray(), v => v != 0);
+        Assert.Contains(icae.Special.Grad()!.ToFloatArray(), v => v != 0);
     }
 
     private const int Context = 16;
 
     [Fact]
-    public void A_tiny_icae_learns_to_reconstruct_real_text()
+    public async Task A_tiny_icae_learns_to_reconstruct_real_text()
     {
-        var text = EnglishText.Bytes;
-        using var lm = TinyByteLlama(3);
-        // Pretrain the tiny LM a little first, as ICAE starts from a pretrained LLM.
-        using (var warm = new LmTrainer(lm, lm, Device.Cpu, DType.Float32, new LmTrainingOptions(MaxLr: 3e-3, WarmupSteps: 10, TotalSteps: 400)))
+        // Pretrain the tiny LM a little first, as ICAE starts from a pretrained LLM; it goes to ICAE as a Hugging Face folder.
+        var pretrained = Directory.CreateTempSubdirectory("icae-lm-").FullName;
+        try
         {
-            var windows = new TokenWindows(text.Select(b => (int)b).ToArray(), 64, 0.05, 1);
-            for (var i = 0; i < 400; i++) warm.Step([windows.NextTrainBatch(8)]);
-        }
-        // Every projection adapted (the paper adapts q and v of a 7B model; a 64-wide toy needs more room).
-        string[] targets = [@"attn\.(q|k|v|o)$", @"mlp\.(gate|up|down)$"];
-        using var icae = new Icae(lm, lm, new IcaeConfig(MemoryTokens: 8, SpanLength: Context, LoraRank: 8, LoraAlpha: 16, LoraTargets: targets,
-            AutoencodeRatio: 1.0), new Generator(4));
-        const int steps = 400;
-        using var trainer = new IcaeTrainer(icae, Device.Cpu, DType.Float32, new LrSchedule(2e-2, 10, steps), seed: 2);
-        var rng = new Random(5);
-        (long[,], long[,]) Batch(int lo, int hi)
-        {
-            var c = new long[8, Context];
-            var u = new long[8, 8];
-            for (var b = 0; b < 8; b++)
+            var model = System.Text.Json.JsonDocument.Parse("""
+                { "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+                  "num_key_value_heads": 2, "tie_word_embeddings": true, "initializer_range": 0.05, "max_position_embeddings": 128 }
+                """).RootElement.Clone();
+            using (var warm = await TinyJobs.SessionAsync(TinyJobs.Job("lm") with { Config = model, Seed = 3, SeqLen = 64, Batch = 8, Steps = 400, WarmupSteps = 10, Lr = 3e-3, MinLr = 1e-4 }))
             {
-                var s = rng.Next(lo, hi - Context - 8);
-                for (var t = 0; t < Context; t++) c[b, t] = text[s + t];
-                for (var t = 0; t < 8; t++) u[b, t] = text[s + Context + t];
+                for (var i = 0; i < 400; i++) warm.Step();
+                HfCheckpoint.Save(warm.Objective.Model, pretrained);
             }
-            return (c, u);
+            // Every projection adapted (the paper adapts q and v of a 7B model; a 64-wide toy needs more room).
+            var job = TinyJobs.Job("icae") with
+            {
+                Config = null,
+                ModelDirectory = pretrained,
+                Seed = 4,
+                MemoryTokens = 8,
+                SpanTokens = Context,
+                ContinuationTokens = 8,
+                LoraRank = 8,
+                LoraAlpha = 16,
+                LoraTargets = [@"attn\.(q|k|v|o)$", @"mlp\.(gate|up|down)$"],
+                AutoencodeRatio = 1.0,
+                WeightDecay = 0,
+                Batch = 8,
+                Steps = 400,
+                WarmupSteps = 10,
+                Lr = 2e-2,
+                MinLr = 0,
+                EvalSamples = 16,
+            };
+            using var session = await TinyJobs.SessionAsync(job);
+            var before = session.Evaluate();
+            var losses = Enumerable.Range(0, job.Steps).Select(_ => session.Step().Loss).ToList();
+            var after = session.Evaluate();
+            double first = losses.Take(20).Average(), last = losses.TakeLast(20).Average();
+            output.WriteLine($"autoencoding loss: training (mean of 20 steps) {first:F3} -> {last:F3}, held-out {before.Loss:F3} -> {after.Loss:F3}; " +
+                             $"held-out BLEU-4 {before["reconstruction_bleu4"]:F3} -> {after["reconstruction_bleu4"]:F3}, " +
+                             $"exact prefix {before["reconstruction_exact_prefix"]:F3} -> {after["reconstruction_exact_prefix"]:F3}");
+            // A 64-wide toy decoder copies poorly, so the gains are modest (here: held-out loss -6 %, exact prefix 0.01 -> 0.035);
+            // reconstruction at ICAE's quality needs a pretrained LLM. The held-out samples are the same before and after.
+            Assert.True(last < first, $"training autoencoding loss {first:F3} -> {last:F3}");
+            Assert.True(after.Loss < before.Loss * 0.96, $"held-out autoencoding loss {before.Loss:F3} -> {after.Loss:F3}");
+            Assert.True(after["reconstruction_exact_prefix"] > before["reconstruction_exact_prefix"],
+                $"reconstruction did not improve: exact prefix {before["reconstruction_exact_prefix"]:F3} -> {after["reconstruction_exact_prefix"]:F3}");
         }
-        var heldOut = Batch(text.Length * 9 / 10, text.Length);
-        var before = trainer.Evaluate(heldOut.Item1, heldOut.Item2);
-        var losses = new List<double>();
-        for (var i = 0; i < steps; i++)
+        finally
         {
-            var (c, u) = Batch(0, text.Length * 9 / 10);
-            losses.Add(trainer.PretrainStep(c, u).Loss);
+            Directory.Delete(pretrained, recursive: true);
         }
-        var after = trainer.Evaluate(heldOut.Item1, heldOut.Item2);
-        double first = losses.Take(20).Average(), last = losses.TakeLast(20).Average();
-        output.WriteLine($"autoencoding loss (mean of 20 steps) {first:F3} -> {last:F3}; held-out BLEU-4 {before.Bleu4:F3} -> {after.Bleu4:F3}, " +
-                         $"exact prefix {before.ExactPrefix:F3} -> {after.ExactPrefix:F3}");
-        // A 64-wide toy decoder copies poorly, so the gains are modest; they are steady under these seeds
-        // (loss -8 %, exact prefix 0 -> 0.03). Reconstruction at ICAE's quality needs a pretrained LLM.
-        Assert.True(last < first * 0.95, $"autoencoding loss {first:F3} -> {last:F3}");
-        Assert.True(after.ExactPrefix > before.ExactPrefix,
-            $"reconstruction did not improve: exact prefix {before.ExactPrefix:F3} -> {after.ExactPrefix:F3}");
     }
 }

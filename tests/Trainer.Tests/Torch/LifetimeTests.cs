@@ -95,8 +95,8 @@ public sealed class ObjectiveLifetimeTests
             NumAttentionHeads = 2,
             MaxPositionEmbeddings = 64,
         }, g);
-        using var ac = new Distributed.Trainer.Models.AutoCompressor(llama, llama,
-            new Distributed.Trainer.Models.AutoCompressorConfig(Kappa: 2, Positions: Distributed.Trainer.Models.SummaryPositions.Consecutive));
+        using var ac = new Distributed.Trainer.Objectives.AutoCompressor.AutoCompressorModel(llama,
+            new Distributed.Trainer.Objectives.AutoCompressor.AutoCompressorConfig(Kappa: 2, Positions: Distributed.Trainer.Objectives.AutoCompressor.SummaryPositions.Consecutive));
         using var ids = Tensor.FromArray(new long[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 }, 1, 12);
         using var prompt = ids.Narrow(1, 0, 4);
         var options = new Distributed.Trainer.Models.SamplingOptions(MaxNewTokens: 5);
