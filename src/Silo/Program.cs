@@ -10,6 +10,12 @@ public static class Program
     {
         Log.Logger = new LoggerConfiguration()
             .MinimumLevel.Information()
+            // Orleans and ASP.NET Core log their own lifecycle at Information; keep the terminal for ours.
+            .MinimumLevel.Override("Orleans", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Polly", Serilog.Events.LogEventLevel.Warning)
+            // Its first tick after start always reports a bogus hour-long stall (shared/notes/orleans-10.4.2.md).
+            .MinimumLevel.Override("Orleans.Runtime.Watchdog", Serilog.Events.LogEventLevel.Error)
             .Enrich.FromLogContext()
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
             .CreateLogger();
@@ -19,6 +25,8 @@ public static class Program
             {
                 TrainCommand.Create(),
                 TokenizeCommand.Create(),
+                SiloCommand.Create(),
+                ProbeCommand.Create(),
             };
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
