@@ -10,7 +10,7 @@ namespace Distributed.Grains.Messaging;
 internal static class SerializedSize
 {
     [ThreadStatic]
-    private static CountingBufferWriter? t_writer;
+    private static CountingBufferWriter? _writer;
 
     /// <summary>Whether a value may serialize to <paramref name="threshold"/> bytes or more; cheap, no serialization.</summary>
     /// <remarks>Only strings and arrays of primitives are sized exactly without serializing; anything that can hold
@@ -27,7 +27,7 @@ internal static class SerializedSize
     /// <summary>The serialized size of <paramref name="value"/>, or the first count past <paramref name="limit"/>.</summary>
     public static long Measure(Serializer serializer, object value, long limit)
     {
-        var writer = t_writer ??= new CountingBufferWriter();
+        var writer = _writer ??= new CountingBufferWriter();
         writer.Reset(limit);
         try
         {
