@@ -34,10 +34,13 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     private sealed class SiloConfigurator : ISiloConfigurator
     {
+        // TestingHost configures its in-process silos one after another (Primary first) and tells a configurator
+        // nothing about which silo it configures: the order gives each its GPU.
+        private static int s_configured = -1;
+
         public void Configure(ISiloBuilder silo)
         {
-            // TestingHost names its silos "Primary" and "Secondary_1".
-            var gpu = silo.Configuration["SiloName"] == "Primary" ? 0 : 1;
+            var gpu = Interlocked.Increment(ref s_configured);
             silo.AddDistributedGrains([gpu]);
             silo.AddMemoryGrainStorage(GrainStorageNames.State);
         }

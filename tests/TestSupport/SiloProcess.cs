@@ -36,13 +36,17 @@ public sealed class SiloProcess : IDisposable
     {
         // distributed.dll is built beside the referencing assembly (project reference), with its own runtimeconfig.
         var program = Path.Combine(AppContext.BaseDirectory, "distributed.dll");
+        var extra = extraArgs?.ToList() ?? [];
         var siloPort = ExternalProcess.FreePort();
-        var gatewayPort = ExternalProcess.FreePort();
+        // "--gateway-port 0" among the extra arguments starts a silo that clients cannot connect to.
+        var gatewayFlag = extra.IndexOf("--gateway-port");
+        var gatewayPort = gatewayFlag >= 0 ? int.Parse(extra[gatewayFlag + 1], CultureInfo.InvariantCulture) : ExternalProcess.FreePort();
+        if (gatewayFlag >= 0) extra.RemoveRange(gatewayFlag, 2);
         static string S(int port) => port.ToString(CultureInfo.InvariantCulture);
         var process = ExternalProcess.Start($"silo {name}", "dotnet",
         [
             program, "silo", "--mode", "azure", "--cluster-id", clusterId, "--name", name, "--silo-port", S(siloPort),
-            "--gateway-port", S(gatewayPort), "--dashboard-port", "off", "--gpus", gpus, .. extraArgs ?? [],
+            "--gateway-port", S(gatewayPort), "--dashboard-port", "off", "--gpus", gpus, .. extra,
         ], environment: new Dictionary<string, string> { ["AZURE_STORAGE_CONNECTION_STRING"] = storageConnectionString });
         try
         {

@@ -24,8 +24,10 @@ public sealed class GrainSemanticsTests(ClusterFixture fixture)
     [Fact]
     public async Task A_non_reentrant_grain_runs_one_call_at_a_time()
     {
-        var gate = fixture.Grains.GetGrain<IGateGrain>(Guid.NewGuid().ToString());
+        var key = Guid.NewGuid().ToString();
+        var gate = fixture.Grains.GetGrain<IGateGrain>(key);
         var waiting = gate.WaitAsync(GateTimeout);
+        await GateSignals.WhenEnteredAsync(key);
         var open = gate.OpenAsync();
         // The open call queues behind the waiting one, which therefore times out; only then does open run.
         Assert.False(await waiting, "the gate was opened while WaitAsync held the turn: two calls interleaved");
@@ -36,8 +38,10 @@ public sealed class GrainSemanticsTests(ClusterFixture fixture)
     [Fact]
     public async Task A_reentrant_grain_interleaves_calls_at_awaits()
     {
-        var gate = fixture.Grains.GetGrain<IReentrantGateGrain>(Guid.NewGuid().ToString());
+        var key = Guid.NewGuid().ToString();
+        var gate = fixture.Grains.GetGrain<IReentrantGateGrain>(key);
         var waiting = gate.WaitAsync(TimeSpan.FromSeconds(30));
+        await GateSignals.WhenEnteredAsync(key);
         await gate.OpenAsync();
         Assert.True(await waiting);
         Assert.Equal(2, await gate.MaxInsideAsync());
@@ -46,8 +50,10 @@ public sealed class GrainSemanticsTests(ClusterFixture fixture)
     [Fact]
     public async Task An_always_interleave_method_runs_while_another_call_holds_the_turn()
     {
-        var gate = fixture.Grains.GetGrain<IInterleavingGateGrain>(Guid.NewGuid().ToString());
+        var key = Guid.NewGuid().ToString();
+        var gate = fixture.Grains.GetGrain<IInterleavingGateGrain>(key);
         var waiting = gate.WaitAsync(TimeSpan.FromSeconds(30));
+        await GateSignals.WhenEnteredAsync(key);
         await gate.OpenAsync();
         Assert.True(await waiting);
         Assert.Equal(2, await gate.MaxInsideAsync());
