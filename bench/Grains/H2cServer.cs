@@ -2,18 +2,21 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Distributed.Bench.Grains;
 
-/// <summary>The reference: a Kestrel minimal API over cleartext HTTP/2 (h2c) and an HttpClient pinned to HTTP/2.</summary>
+/// <summary>The reference: a Kestrel minimal API over cleartext HTTP/2 (h2c) in a process of its own (this program
+/// with the argument <c>serve-h2c PORT</c>), so it crosses a process boundary as a grain call does, and an HttpClient
+/// pinned to HTTP/2.</summary>
 public sealed class H2cServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly Distributed.TestSupport.ExternalProcess _server;
 
-    private H2cServer(WebApplication app, int port)
+    private H2cServer(Distributed.TestSupport.ExternalProcess server, int port)
     {
-        _app = app;
+        _server = server;
         Client = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = false })
         {
             BaseAddress = new Uri($"http://127.0.0.1:{port}"),
@@ -26,6 +29,15 @@ public sealed class H2cServer : IAsyncDisposable
 
     public static async Task<H2cServer> StartAsync(int port)
     {
+        var self = typeof(H2cServer).Assembly.Location;
+        var server = Distributed.TestSupport.ExternalProcess.Start("h2c server", "dotnet", [self, "serve-h2c", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await server.WaitForLineAsync("h2c listening", TimeSpan.FromSeconds(30));
+        return new H2cServer(server, port);
+    }
+
+    /// <summary>The server side, run in its own process until killed.</summary>
+    public static async Task ServeAsync(int port)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
@@ -33,7 +45,8 @@ public sealed class H2cServer : IAsyncDisposable
         // The same answer size class as the grain call: a small text reply.
         app.MapGet("/ping", () => "pong");
         await app.StartAsync();
-        return new H2cServer(app, port);
+        Console.WriteLine("h2c listening");
+        await app.WaitForShutdownAsync();
     }
 
     public async Task<string> PingAsync()
@@ -42,10 +55,10 @@ public sealed class H2cServer : IAsyncDisposable
         return await response.Content.ReadAsStringAsync();
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        _server.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

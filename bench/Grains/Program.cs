@@ -9,8 +9,14 @@ using Microsoft.Extensions.Configuration;
 
 // Grain call latency and throughput on this machine, against a plain HTTP/2 (h2c) round trip measured in the same run.
 // Two `distributed silo` processes on loopback with Azurite: s1 (gateway, GPU 0) and s2 (no gateway, GPU 1); this
-// process is the client, so a call to worker 1 goes client -> s1 -> s2 and back (two hops), worker 0 one hop.
+// process is the client, so a call to worker 1 goes client -> s1 -> s2 and back (two hops), worker 0 one hop. The h2c
+// server runs in a process of its own (one hop).
 // Usage: dotnet run -c Release --project bench/Grains -- [CALLS=5000] [CALLERS=32] [SECONDS=3]
+if (args is ["serve-h2c", var servePort])
+{
+    await H2cServer.ServeAsync(int.Parse(servePort, CultureInfo.InvariantCulture));
+    return;
+}
 var calls = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5000;
 var callers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 32;
 var seconds = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 3;
@@ -29,7 +35,7 @@ var local = cluster.Grains.GetGrain<IWorkerGrain>(0);
 if ((await remote.PingAsync()).Silo != "s2" || (await local.PingAsync()).Silo != "s1") throw new InvalidOperationException("workers are not where the benchmark needs them");
 
 Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {calls} sequential calls per round after {calls / 10} warm-up calls, {Rounds} rounds alternated");
-var samples = new Dictionary<string, List<double>> { ["orleans 2 hops (client -> s1 -> grain on s2)"] = [], ["orleans 1 hop (client -> grain on s1)"] = [], ["h2c round trip (Kestrel, HttpClient HTTP/2)"] = [] };
+var samples = new Dictionary<string, List<double>> { ["orleans 2 hops (client -> s1 -> grain on s2)"] = [], ["orleans 1 hop (client -> grain on s1)"] = [], ["h2c round trip to another process (Kestrel)"] = [] };
 Func<Task>[] targets = [() => remote.PingAsync(), () => local.PingAsync(), () => h2c.PingAsync()];
 for (var round = 0; round < Rounds; round++)
 {

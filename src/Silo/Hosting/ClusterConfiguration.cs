@@ -25,7 +25,7 @@ public static class ClusterConfiguration
             .Build();
     }
 
-    /// <summary>The bound, validated options, or an <see cref="OptionsValidationException"/> listing every problem.</summary>
+    /// <summary>The bound, validated options, or an <see cref="ClusterSettingsException"/> listing every problem, one a line.</summary>
     public static DistributedClusterOptions Load(IConfiguration configuration)
     {
         var options = new DistributedClusterOptions();
@@ -39,7 +39,7 @@ public static class ClusterConfiguration
             throw new InvalidOperationException($"{e.Message} Fix it in appsettings.json or the {EnvironmentPrefix}{DistributedClusterOptions.Section}__* environment variable.", e);
         }
         var result = new DistributedClusterOptionsValidator().Validate(null, options);
-        if (result.Failed) throw new OptionsValidationException(DistributedClusterOptions.Section, typeof(DistributedClusterOptions), result.Failures);
+        if (result.Failed) throw new ClusterSettingsException(result.Failures);
         return options;
     }
 }

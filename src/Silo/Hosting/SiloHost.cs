@@ -65,15 +65,16 @@ public static class SiloHost
         silo.Configure<SiloOptions>(s => s.SiloName = o.SiloName ?? $"{Environment.MachineName}-{Environment.ProcessId}");
         if (o.IsAzure)
         {
+            silo.Configure<ClusterOptions>(c => (c.ClusterId, c.ServiceId) = (o.ClusterId, o.ServiceId));
             if (inPod)
             {
-                // Cluster id, service id, silo name and endpoints come from the pod (labels, POD_IP); the operator's
-                // deletion of a dead pod also removes it from membership.
+                // Silo name and advertised address come from the pod (POD_NAME, POD_IP), cluster and service id from
+                // ORLEANS_CLUSTER_ID / ORLEANS_SERVICE_ID when set; Orleans also removes dead silos' pods.
+                silo.Configure<EndpointOptions>(e => (e.SiloPort, e.GatewayPort) = (o.SiloPort, o.GatewayPort));
                 silo.UseKubernetesHosting();
             }
             else
             {
-                silo.Configure<ClusterOptions>(c => (c.ClusterId, c.ServiceId) = (o.ClusterId, o.ServiceId));
                 var address = IPAddress.Parse(o.AdvertisedAddress);
                 silo.ConfigureEndpoints(address, o.SiloPort, o.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(address));
             }

@@ -6,6 +6,8 @@ public interface IPayloadGrain : IGrainWithIntegerKey
 
     Task<byte[]> MakeAsync(int size);
 
+    Task<int> LengthOfAsync(Payload payload);
+
     Task<string> PingAsync();
 }
 
@@ -15,5 +17,11 @@ public sealed class PayloadGrain : Grain, IPayloadGrain
 
     public Task<byte[]> MakeAsync(int size) => Task.FromResult(new byte[size]);
 
+    public Task<int> LengthOfAsync(Payload payload) => Task.FromResult(payload.Chunks.Sum(c => c.Length));
+
     public Task<string> PingAsync() => Task.FromResult("pong");
 }
+
+/// <summary>A record that hides its bulk in a list of arrays, each under the limit.</summary>
+[GenerateSerializer]
+public sealed record Payload([property: Id(0)] string Name, [property: Id(1)] List<byte[]> Chunks);

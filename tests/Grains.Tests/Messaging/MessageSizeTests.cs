@@ -28,6 +28,16 @@ public sealed class MessageSizeTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_record_argument_is_measured_whole()
+    {
+        var grain = fixture.Grains.GetGrain<IPayloadGrain>(3);
+        var chunks = Enumerable.Range(0, 3).Select(_ => new byte[40 << 20]).ToList();
+        var e = await Assert.ThrowsAsync<MessageTooLargeException>(() => grain.LengthOfAsync(new Payload("weights", chunks)));
+        Assert.Contains("IPayloadGrain.LengthOfAsync", e.Message);
+        Assert.Equal(80 << 20, await grain.LengthOfAsync(new Payload("weights", chunks[..2])));
+    }
+
+    [Fact]
     public async Task An_oversize_result_comes_back_as_a_clear_error()
     {
         var grain = fixture.Grains.GetGrain<IPayloadGrain>(2);

@@ -22,7 +22,7 @@ public sealed class MessageSizeGuard(Serializer serializer, IOptions<MessageSize
         var request = context.Request;
         var measure = false;
         for (var i = 0; i < request.GetArgumentCount() && !measure; i++)
-            measure = SerializedSize.CouldReach(request.GetArgument(i), _limit / 2);
+            measure = SerializedSize.CouldReach(request.GetArgument(i), _limit / 2, objects: true);
         if (measure)
         {
             // The message body is the serialized request (the invokable holding the arguments).

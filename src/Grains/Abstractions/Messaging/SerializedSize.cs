@@ -13,15 +13,18 @@ internal static class SerializedSize
     private static CountingBufferWriter? _writer;
 
     /// <summary>Whether a value may serialize to <paramref name="threshold"/> bytes or more; cheap, no serialization.</summary>
-    /// <remarks>Only strings and arrays of primitives are sized exactly without serializing; anything that can hold
-    /// them (records, collections) is measured.</remarks>
-    public static bool CouldReach(object? value, long threshold) => value switch
+    /// <remarks>Strings and arrays of primitives are sized without serializing. Collections and other arrays may hold
+    /// anything and say yes. Other objects (records) say <paramref name="objects"/>: the argument guard measures them,
+    /// the result guard trusts them (see <see cref="ResultSizeGuard"/>).</remarks>
+    public static bool CouldReach(object? value, long threshold, bool objects) => value switch
     {
         null => false,
         string s => (long)s.Length * 3 >= threshold,
         Array a when a.GetType().GetElementType() is { IsPrimitive: true } => Buffer.ByteLength(a) >= threshold,
+        Array a => a.Length > 0,
+        System.Collections.ICollection c => c.Count > 0,
         Enum or Guid or DateTime or DateTimeOffset or TimeSpan or decimal or CancellationToken or IAddressable => false,
-        _ => !value.GetType().IsPrimitive,
+        _ => objects && !value.GetType().IsPrimitive,
     };
 
     /// <summary>The serialized size of <paramref name="value"/>, or the first count past <paramref name="limit"/>.</summary>
