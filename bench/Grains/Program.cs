@@ -35,11 +35,20 @@ var local = cluster.Grains.GetGrain<IWorkerGrain>(0);
 if ((await remote.PingAsync()).Silo != "s2" || (await local.PingAsync()).Silo != "s1") throw new InvalidOperationException("workers are not where the benchmark needs them");
 
 Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {calls} sequential calls per round after {calls / 10} warm-up calls, {Rounds} rounds alternated");
-var samples = new Dictionary<string, List<double>> { ["orleans 2 hops (client -> s1 -> grain on s2)"] = [], ["orleans 1 hop (client -> grain on s1)"] = [], ["h2c round trip to another process (Kestrel)"] = [] };
-Func<Task>[] targets = [() => remote.PingAsync(), () => local.PingAsync(), () => h2c.PingAsync()];
+var samples = new Dictionary<string, List<double>>
+{
+    ["orleans grain -> grain on another silo (s1 -> s2)"] = [],
+    ["orleans 2 hops (client -> s1 -> grain on s2)"] = [],
+    ["orleans 1 hop (client -> grain on s1)"] = [],
+    ["h2c round trip to another process (Kestrel)"] = [],
+};
+Func<Task>[] targets = [() => Task.CompletedTask, () => remote.PingAsync(), () => local.PingAsync(), () => h2c.PingAsync()];
 for (var round = 0; round < Rounds; round++)
 {
-    foreach (var (name, target) in samples.Keys.Zip(targets))
+    // Silo to silo: worker 0 (on s1) times its own calls to worker 1 (on s2), so no client hop is counted.
+    await local.TimePeerCallsAsync(1, calls / 10);
+    samples.Values.First().AddRange(await local.TimePeerCallsAsync(1, calls));
+    foreach (var (name, target) in samples.Keys.Zip(targets).Skip(1))
     {
         for (var i = 0; i < calls / 10; i++) await target();
         var list = samples[name];
@@ -52,9 +61,10 @@ for (var round = 0; round < Rounds; round++)
     }
 }
 var stats = samples.ToDictionary(s => s.Key, s => LatencyStats.From(s.Value));
-foreach (var (name, s) in stats) Console.WriteLine($"{name,-46} {s}");
-var ratio = stats.Values.First().MedianUs / stats.Values.Last().MedianUs;
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio orleans 2 hops / h2c (medians): {ratio:F2} (goal <= 1.2)"));
+foreach (var (name, s) in stats) Console.WriteLine($"{name,-52} {s}");
+var h2cMedian = stats.Values.Last().MedianUs;
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"ratios to h2c (medians): grain->grain on another silo {stats.Values.First().MedianUs / h2cMedian:F2} (goal <= 1.2), client 2 hops {stats.Values.ElementAt(1).MedianUs / h2cMedian:F2}, client 1 hop {stats.Values.ElementAt(2).MedianUs / h2cMedian:F2}"));
 
 Console.WriteLine($"throughput, {callers} concurrent callers, {seconds} s each:");
 var probes = Enumerable.Range(0, callers).Select(i => cluster.Grains.GetGrain<IProbeGrain>($"bench-{i}")).ToArray();

@@ -25,6 +25,15 @@ public sealed class WorkerGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_worker_times_its_calls_to_another_gpus_worker()
+    {
+        var times = await fixture.Grains.GetGrain<IWorkerGrain>(0).TimePeerCallsAsync(1, 20);
+        Assert.Equal(20, times.Length);
+        Assert.All(times, t => Assert.InRange(t, 1, 30_000_000));
+        await Assert.ThrowsAsync<NoGpuOwnerException>(() => fixture.Grains.GetGrain<IWorkerGrain>(0).TimePeerCallsAsync(9, 1));
+    }
+
+    [Fact]
     public async Task A_gpu_no_silo_owns_fails_at_once_naming_the_gpu_and_the_flag()
     {
         var e = await Assert.ThrowsAsync<NoGpuOwnerException>(() => fixture.Grains.GetGrain<IWorkerGrain>(5).PingAsync());

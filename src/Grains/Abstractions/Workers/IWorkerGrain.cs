@@ -21,4 +21,9 @@ public interface IWorkerGrain : IGrainWithIntegerKey
     /// <summary>Runs one unit of work on the GPU's dedicated thread (on CPU: advances the stand-in replica's version).</summary>
     [Alias("touch")]
     Task<ReplicaInfo> TouchReplicaAsync();
+
+    /// <summary>Diagnostics: calls the worker of <paramref name="peerGpu"/> <paramref name="calls"/> times in a row
+    /// and returns each round trip in microseconds: the control-plane latency between two GPU hosts.</summary>
+    [Alias("time-peer")]
+    Task<double[]> TimePeerCallsAsync(int peerGpu, int calls);
 }

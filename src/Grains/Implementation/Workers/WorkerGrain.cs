@@ -28,6 +28,19 @@ public sealed partial class WorkerGrain(GpuReplicaHost host, ILocalSiloDetails s
         return Info();
     }
 
+    public async Task<double[]> TimePeerCallsAsync(int peerGpu, int calls)
+    {
+        var peer = GrainFactory.GetGrain<IWorkerGrain>(peerGpu);
+        var times = new double[calls];
+        for (var i = 0; i < calls; i++)
+        {
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
+            await peer.PingAsync();
+            times[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+        return times;
+    }
+
     private ReplicaInfo Info() => new(_slot.Gpu, _slot.LocalDevice, _slot.Replica.Id, _slot.Replica.Version, silo.Name,
         Environment.ProcessId, GrainContext.ActivationId.ToString(), _slot.Queue.ThreadId);
 
