@@ -74,10 +74,14 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public SiloProcess SiloWithProcess(int processId) => _silos.Single(s => s.ProcessId == processId);
 
+    // A management call goes to one silo; if that silo is frozen or dead the call would wait for the 30 s response
+    // timeout, so each attempt is cut short and the caller's wait loop tries again (the client drops dead gateways).
+    private static readonly TimeSpan ManagementAttempt = TimeSpan.FromSeconds(2);
+
     /// <summary>The membership status of <paramref name="silo"/> as the cluster sees it (found by its silo port).</summary>
     public async Task<SiloStatus?> StatusOfAsync(SiloProcess silo)
     {
-        var hosts = await Management.GetHosts(onlyActive: false);
+        var hosts = await Management.GetHosts(onlyActive: false).WaitAsync(ManagementAttempt);
         // A restarted silo reuses no port (free ports are picked fresh), so the port identifies the process.
         return hosts.Where(h => h.Key.Endpoint.Port == silo.SiloPort).Select(h => (SiloStatus?)h.Value).FirstOrDefault();
     }
@@ -85,7 +89,7 @@ public sealed class LocalCluster : IAsyncDisposable
     public Task WaitForActiveSilosAsync(int count, TimeSpan timeout, string phase) =>
         Eventually.WaitAsync(phase, $"{count} active silos", async () =>
         {
-            var active = await Management.GetHosts(onlyActive: true);
+            var active = await Management.GetHosts(onlyActive: true).WaitAsync(ManagementAttempt);
             return (active.Count == count, true, $"{active.Count} active: {string.Join(", ", active.Keys)}");
         }, timeout);
 
@@ -99,7 +103,7 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>How many activations of <paramref name="grain"/> the cluster's silos report, per silo.</summary>
     public async Task<IReadOnlyList<SiloAddress>> ActivationsOfAsync(GrainId grain)
     {
-        var stats = await Management.GetDetailedGrainStatistics();
+        var stats = await Management.GetDetailedGrainStatistics().WaitAsync(TimeSpan.FromSeconds(10));
         return [.. stats.Where(s => s.GrainId == grain).Select(s => s.SiloAddress)];
     }
 

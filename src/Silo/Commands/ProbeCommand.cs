@@ -1,13 +1,12 @@
 using System.CommandLine;
 using Distributed.Grains.Diagnostics;
 using Distributed.Silo.Hosting;
-using Serilog;
 
 namespace Distributed.Silo.Commands;
 
 /// <summary>`distributed probe [--key K] [flags]`: adds one to a persisted probe grain and says where it ran, to check
 /// that a cluster (membership, placement, grain storage) works end to end.</summary>
-public static class ProbeCommand
+public static partial class ProbeCommand
 {
     public static Command Create()
     {
@@ -25,7 +24,11 @@ public static class ProbeCommand
         var options = ClusterConfiguration.Load(configuration);
         await using var cluster = await ClusterConnection.ConnectAsync(options, configuration, cancellationToken);
         var reply = await cluster.Grains.GetGrain<IProbeGrain>(key).IncrementAsync();
-        Log.Information("Probe {Key}: count {Count} (ETag {ETag}) on silo {Silo}, pid {Pid}", key, reply.Count, reply.ETag, reply.Silo, reply.ProcessId);
+        LogProbed(cluster.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ProbeCommand).FullName!), key, reply.Count, reply.ETag, reply.Silo,
+            reply.ProcessId);
         return 0;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Probe {Key}: count {Count} (ETag {ETag}) on silo {Silo}, pid {Pid}")]
+    private static partial void LogProbed(ILogger logger, string key, long count, string? eTag, string silo, int pid);
 }

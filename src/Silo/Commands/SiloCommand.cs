@@ -1,12 +1,11 @@
 using System.CommandLine;
 using Distributed.Silo.Hosting;
 using Microsoft.Extensions.Options;
-using Serilog;
 
 namespace Distributed.Silo.Commands;
 
 /// <summary>`distributed silo [flags]`: hosts one Orleans silo until stopped (Ctrl+C or SIGTERM).</summary>
-public static class SiloCommand
+public static partial class SiloCommand
 {
     public static Command Create()
     {
@@ -25,11 +24,16 @@ public static class SiloCommand
         await host.StartAsync(cancellationToken);
         var silo = host.Services.GetRequiredService<ILocalSiloDetails>();
         var resolved = host.Services.GetRequiredService<IOptions<Orleans.Configuration.ClusterOptions>>().Value;
-        // The line scripts and tests wait for: the silo has joined and serves grains.
-        Log.Information("Silo {Silo} ready: cluster {ClusterId} ({Mode}), address {Address}, gateway {Gateway}, GPUs [{Gpus}], dashboard {Dashboard}, pid {Pid}",
-            silo.Name, resolved.ClusterId, options.Mode, silo.SiloAddress, silo.GatewayAddress?.ToString() ?? "none", options.Gpus,
+        var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SiloCommand).FullName!);
+        LogReady(log, silo.Name, resolved.ClusterId, options.Mode, silo.SiloAddress, silo.GatewayAddress?.ToString() ?? "none", options.Gpus,
             SiloHost.DashboardUrl(host) ?? "off", Environment.ProcessId);
         await host.WaitForShutdownAsync(cancellationToken);
         return 0;
     }
+
+    // The line scripts and tests wait for: the silo has joined and serves grains.
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Silo {Silo} ready: cluster {ClusterId} ({Mode}), address {Address}, gateway {Gateway}, GPUs [{Gpus}], dashboard {Dashboard}, pid {Pid}")]
+    private static partial void LogReady(ILogger logger, string silo, string clusterId, string mode, SiloAddress address, string gateway, string gpus,
+        string dashboard, int pid);
 }
