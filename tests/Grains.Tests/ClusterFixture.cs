@@ -36,11 +36,11 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         // TestingHost configures its in-process silos one after another (Primary first) and tells a configurator
         // nothing about which silo it configures: the order gives each its GPU.
-        private static int s_configured = -1;
+        private static int _configured = -1;
 
         public void Configure(ISiloBuilder silo)
         {
-            var gpu = Interlocked.Increment(ref s_configured);
+            var gpu = Interlocked.Increment(ref _configured);
             silo.AddDistributedGrains([gpu]);
             silo.AddMemoryGrainStorage(GrainStorageNames.State);
         }

@@ -11,7 +11,7 @@ public abstract class GateGrainBase : Grain
     public async Task<bool> WaitAsync(TimeSpan timeout)
     {
         _maxInside = Math.Max(_maxInside, ++_inside);
-        GateSignals.Entered(this.GetPrimaryKeyString());
+        GateSignals.Enter(this.GetPrimaryKeyString());
         try
         {
             await _gate.Task.WaitAsync(timeout);

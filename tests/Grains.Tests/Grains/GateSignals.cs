@@ -6,11 +6,11 @@ namespace Distributed.Grains.Tests.Grains;
 /// test sends OpenAsync only after it; otherwise the two messages may arrive in either order.</summary>
 public static class GateSignals
 {
-    private static readonly ConcurrentDictionary<string, TaskCompletionSource> s_entered = new();
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> Entered = new();
 
-    public static void Entered(string key) => Signal(key).TrySetResult();
+    public static void Enter(string key) => Signal(key).TrySetResult();
 
     public static Task WhenEnteredAsync(string key) => Signal(key).Task.WaitAsync(TimeSpan.FromSeconds(30));
 
-    private static TaskCompletionSource Signal(string key) => s_entered.GetOrAdd(key, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+    private static TaskCompletionSource Signal(string key) => Entered.GetOrAdd(key, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
 }
