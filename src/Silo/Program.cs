@@ -12,6 +12,12 @@ public static class Program
     {
         Log.Logger = new LoggerConfiguration()
             .MinimumLevel.Information()
+            // Orleans and ASP.NET Core log their own lifecycle at Information; keep the terminal for ours.
+            .MinimumLevel.Override("Orleans", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Polly", Serilog.Events.LogEventLevel.Warning)
+            // Its first tick after start always reports a bogus hour-long stall (shared/notes/orleans-10.4.2.md).
+            .MinimumLevel.Override("Orleans.Runtime.Watchdog", Serilog.Events.LogEventLevel.Error)
             .Enrich.FromLogContext()
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
             .CreateLogger();
@@ -25,6 +31,8 @@ public static class Program
                 EvalCommand.Create(),
                 GenerateCommand.Create(),
                 TokenizeCommand.Create(),
+                SiloCommand.Create(),
+                ProbeCommand.Create(),
             };
             root.Options.Add(CpuThreadsStartup.Option);
             root.Options.Add(CommonOptions.Verbose);

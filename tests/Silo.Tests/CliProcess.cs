@@ -23,10 +23,10 @@ internal static class CliProcess
         using var p = Process.Start(info)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(4)))
+        if (!p.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             p.Kill(entireProcessTree: true);
-            Assert.Fail($"`distributed {string.Join(' ', args)}` did not finish in 4 minutes; it printed:\n{stdout.Result}{stderr.Result}");
+            Assert.Fail($"`distributed {string.Join(' ', args)}` did not finish in 10 minutes; it printed:\n{stdout.Result}{stderr.Result}");
         }
         return (p.ExitCode, stdout.Result + stderr.Result);
     }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Distributed.Actors.Tests.Infrastructure;
+using Distributed.TestSupport;
 using Distributed.Trainer.Data;
 using Distributed.Trainer.Tests.Tokenizers;
 

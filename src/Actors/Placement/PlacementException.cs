@@ -1,4 +1,0 @@
-namespace Distributed.Actors;
-
-/// <summary>No live silo can host the grain.</summary>
-public sealed class PlacementException(string message) : Exception(message);

@@ -1,8 +1,0 @@
-namespace Distributed.Actors;
-
-internal enum PlacementStrategy
-{
-    Hash,
-    Random,
-    Pinned,
-}

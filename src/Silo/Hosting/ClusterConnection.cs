@@ -1,0 +1,90 @@
+using Azure.Data.Tables;
+using Distributed.Grains.Messaging;
+using Orleans.Configuration;
+using Serilog;
+
+namespace Distributed.Silo.Hosting;
+
+/// <summary>
+/// The one way commands reach the cluster. Embedded mode starts a silo in this process (with its dashboard) and
+/// uses its client; azure mode connects to the cluster's gateways as a client. Dispose to leave (and, embedded,
+/// to stop the silo).
+/// </summary>
+public sealed class ClusterConnection : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private ClusterConnection(IHost host, bool embedded)
+    {
+        _host = host;
+        IsEmbedded = embedded;
+        Client = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    public IClusterClient Client { get; }
+
+    public IGrainFactory Grains => Client;
+
+    /// <summary>Whether this process hosts the silo (embedded mode).</summary>
+    public bool IsEmbedded { get; }
+
+    /// <summary>The host's services (in embedded mode, the silo's).</summary>
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>The embedded silo's dashboard URL, or null.</summary>
+    public string? DashboardUrl => IsEmbedded ? SiloHost.DashboardUrl(_host) : null;
+
+    public static async Task<ClusterConnection> ConnectAsync(DistributedClusterOptions options, IConfiguration configuration, CancellationToken cancellationToken = default)
+    {
+        var host = options.IsAzure ? BuildClient(options) : SiloHost.Build(options, configuration);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (options.IsAzure && e is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new InvalidOperationException(
+                $"Could not connect to cluster '{options.ClusterId}' through the membership table in {Account(options)}: {e.Message} " +
+                "Is a silo running (`distributed silo --mode azure`) with the same --cluster-id and AZURE_STORAGE_CONNECTION_STRING?", e);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+        return new ClusterConnection(host, !options.IsAzure);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _host.StopAsync();
+        }
+        finally
+        {
+            _host.Dispose();
+        }
+    }
+
+    private static IHost BuildClient(DistributedClusterOptions o)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog(Log.Logger, dispose: false);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(c => (c.ClusterId, c.ServiceId) = (o.ClusterId, o.ServiceId));
+            client.UseAzureStorageClustering((Orleans.Clustering.AzureStorage.AzureStorageGatewayOptions t) =>
+                t.TableServiceClient = new TableServiceClient(o.StorageConnectionString, SiloHost.TableClientOptions()));
+            // Re-read the gateway list every 2 s (default 1 min), so a restarted or new silo is used soon after it joins.
+            client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
+            client.AddMessageSizeGuard();
+        });
+        return builder.Build();
+    }
+
+    private static string Account(DistributedClusterOptions o) =>
+        o.StorageConnectionString?.Split(';').FirstOrDefault(p => p.StartsWith("AccountName=", StringComparison.OrdinalIgnoreCase)) ?? "the storage account";
+}

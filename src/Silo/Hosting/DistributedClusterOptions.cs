@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace Distributed.Silo.Hosting;
+
+/// <summary>
+/// How this process joins the cluster: section <c>Cluster</c> of appsettings.json, overridden by environment
+/// variables (<c>DISTRIBUTED_Cluster__SiloPort=…</c>, and <c>AZURE_STORAGE_CONNECTION_STRING</c>), overridden by
+/// the command's flags. <see cref="DistributedClusterOptionsValidator"/> checks it before anything starts.
+/// </summary>
+public sealed class DistributedClusterOptions
+{
+    public const string Section = "Cluster";
+
+    /// <summary><c>embedded</c> (one process: silo, client and dashboard, localhost clustering, state in memory) or
+    /// <c>azure</c> (Azure Table membership and Azure Blob grain state, for several processes or hosts). Flag <c>--mode</c>.</summary>
+    public string Mode { get; set; } = "embedded";
+
+    /// <summary>Silos and clients with the same cluster id form one cluster. Flag <c>--cluster-id</c>.</summary>
+    public string ClusterId { get; set; } = "distributed";
+
+    /// <summary>Stays the same across deployments: grain state is keyed by it. Flag <c>--service-id</c>.</summary>
+    public string ServiceId { get; set; } = "distributed";
+
+    /// <summary>The silo's name in logs and the dashboard; defaults to the host name and process id. Flag <c>--name</c>.</summary>
+    public string? SiloName { get; set; }
+
+    /// <summary>Silo-to-silo port. Flag <c>--silo-port</c>.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Port clients connect to; 0 runs the silo without a gateway. Flag <c>--gateway-port</c>.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The IP address other silos and clients reach this silo at. Loopback keeps everything on this machine;
+    /// any other address also listens on all interfaces. Flag <c>--advertise</c>.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The global GPU indices this silo owns, comma-separated, in local device order (empty: none). Flag <c>--gpus</c>.</summary>
+    public string Gpus { get; set; } = "";
+
+    /// <summary>Azure Storage (or Azurite) for membership and grain state in azure mode; from
+    /// <c>AZURE_STORAGE_CONNECTION_STRING</c>.</summary>
+    public string? StorageConnectionString { get; set; }
+
+    /// <summary>The blob container for grain state in azure mode.</summary>
+    public string StateContainer { get; set; } = "grain-state";
+
+    /// <summary><c>local</c> (Orleans' default) or <c>distributed</c> (Orleans' experimental distributed grain
+    /// directory). Flag <c>--grain-directory</c>; see docs/ARCHITECTURE-decisions.md for the measured difference.</summary>
+    public string GrainDirectory { get; set; } = "local";
+
+    public DashboardSettings Dashboard { get; set; } = new();
+
+    public bool IsAzure => string.Equals(Mode, "azure", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The parsed <see cref="Gpus"/> (call after validation).</summary>
+    public IReadOnlyList<int> GpuList =>
+        [.. Gpus.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(g => int.Parse(g, CultureInfo.InvariantCulture))];
+
+    public sealed class DashboardSettings
+    {
+        /// <summary>Serve the Orleans dashboard (under <c>/orleans</c>) on this silo. Flag <c>--dashboard-port off</c> turns it off.</summary>
+        public bool Enabled { get; set; } = true;
+
+        /// <summary>Kestrel's bind address; loopback by default (the dashboard has no authentication). Flag <c>--dashboard-host</c>.</summary>
+        public string Host { get; set; } = "127.0.0.1";
+
+        /// <summary>0 picks a free port (logged at start). Flag <c>--dashboard-port</c>.</summary>
+        public int Port { get; set; } = 8080;
+    }
+}
