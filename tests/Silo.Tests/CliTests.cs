@@ -37,13 +37,15 @@ public sealed class CliTests : IDisposable
     {
         // No variable from the test's own environment leaks into the default case.
         var none = new Dictionary<string, string?> { ["DISTRIBUTED_THREADS"] = null };
-        var (code, log) = RunWith(none, "--threads", "1", "train", "--steps", "1");
-        Assert.True(code == 0, log);
+        var (code, log) = RunWith(none, "--threads", "1", "train", "--job", Job("main.json"), "--steps", "1", "--output", Path.Combine(_dir, "t1"));
+        // One step may or may not lower the held-out loss: the run ends as documented either way.
+        static bool Finished(int code, string log) => code == 0 || (code == 1 && log.Contains("The held-out loss did not fall", StringComparison.Ordinal));
+        Assert.True(Finished(code, log), log);
         // OpenBLAS on OpenMP: infra/setup.sh installs libopenblas0-openmp and the process loads it in place of
         // the pthreads build, so GEMMs run on libtorch's own pool.
         Assert.Contains("CPU threads: 1 from --threads; libtorch intra-op 1, inter-op 1; BLAS OpenMp with 1 threads", log);
-        (code, log) = RunWith(new() { ["DISTRIBUTED_THREADS"] = "2" }, "train", "--steps", "1");
-        Assert.True(code == 0, log);
+        (code, log) = RunWith(new() { ["DISTRIBUTED_THREADS"] = "2" }, "train", "--job", Job("main.json"), "--steps", "1", "--output", Path.Combine(_dir, "t2"));
+        Assert.True(Finished(code, log), log);
         Assert.Contains("CPU threads: 2 from DISTRIBUTED_THREADS; libtorch intra-op 2, inter-op 1; BLAS OpenMp with 2 threads", log);
 
         (code, log) = RunWith(none, "--threads", "0", "train");
