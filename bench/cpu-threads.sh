@@ -41,7 +41,7 @@ for r in $(seq "$rounds"); do
       out=$(env DST_NATIVE_LIB="$shim" $vars dotnet "$before_dll" train --steps "$steps" 2>&1)
     else
       # shellcheck disable=SC2086
-      out=$(env $vars dotnet "$after" train --steps "$steps" $args 2>&1)
+      out=$(env $vars dotnet "$after" train --job jobs/main.json --steps "$steps" $args 2>&1)
     fi
     tps=$(grep "step $steps/$steps" <<<"$out" | grep -o '[0-9,]* tok/s' | tr -d , | cut -d' ' -f1)
     { echo "## round $r, $name ($vars $args), load before: $load"; echo "$out"; } >> "$log"
