@@ -9,7 +9,8 @@ public sealed record HostTensor(string Name, DType DType, long[] Shape, byte[] B
     /// <summary>Copies <paramref name="tensor"/> (any device) into host memory; reading it waits for the device.</summary>
     public static HostTensor Of(string name, Tensor tensor)
     {
-        var bytes = new byte[tensor.NumEl * tensor.DType.ElementSize()];
+        // Uninitialized: every byte is overwritten by the copy, and zeroing gigabytes first would double the stall.
+        var bytes = GC.AllocateUninitializedArray<byte>(checked((int)(tensor.NumEl * tensor.DType.ElementSize())));
         tensor.CopyTo(bytes);
         return new HostTensor(name, tensor.DType, tensor.Shape, bytes);
     }
