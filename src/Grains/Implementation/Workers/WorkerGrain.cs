@@ -41,6 +41,19 @@ public sealed partial class WorkerGrain(GpuReplicaHost host, ILocalSiloDetails s
         return times;
     }
 
+    // Training lands with the cluster job (issue 10); until then a worker refuses training work with a clear error.
+    public Task<RendezvousAddress> OpenRendezvousAsync(string jobId, string worldId) => throw NotYet();
+
+    public Task StartAsync(WorkerAssignment assignment) => throw NotYet();
+
+    public Task StopAsync(string jobId, string reason) => throw NotYet();
+
+    public Task AbortAsync(string jobId, string worldId, string reason) => throw NotYet();
+
+    public Task<WorkerStatus> GetStatusAsync() => throw NotYet();
+
+    private static NotSupportedException NotYet() => new("training on workers is not built yet (issue 10)");
+
     private ReplicaInfo Info() => new(_slot.Gpu, _slot.LocalDevice, _slot.Replica.Id, _slot.Replica.Version, silo.Name,
         Environment.ProcessId, GrainContext.ActivationId.ToString(), _slot.Queue.ThreadId);
 
