@@ -11,6 +11,8 @@ internal static class JobOutput
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
+        // Job files are JSON themselves: keep their quotes readable.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,

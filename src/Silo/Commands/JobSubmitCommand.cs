@@ -55,7 +55,7 @@ public static class JobSubmitCommand
         var name = r.GetValue(NameOption) ?? Path.GetFileNameWithoutExtension(file.Name);
         var spec = new JobSpec(job.ToJson(), min, max,
             new CheckpointPolicy(r.GetValue(CheckpointEveryOption) ?? 0, r.GetValue(KeepLastOption) ?? 2, r.GetValue(KeepEveryOption) ?? 0),
-            CommonOptions.FullPath(r.GetValue(StorageOption)) ?? Path.GetFullPath(Path.Combine("runs", "jobs")), name);
+            Storage(r.GetValue(StorageOption)), name);
         var problems = JobSpecValidator.Problems(spec);
         if (problems.Count > 0) throw new JobException($"{file.Name}: the job was refused:\n  " + string.Join("\n  ", problems));
         var id = r.GetValue(IdOption) ?? $"{Slug(name)}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}-{Guid.NewGuid().ToString("N")[..4]}";
@@ -128,6 +128,10 @@ public static class JobSubmitCommand
                 await Task.Delay(200, cancellationToken);
         }
     }
+
+    // A blank --storage stays blank, for the validator to name; a folder becomes absolute (workers run elsewhere).
+    private static string Storage(string? flag) =>
+        flag is null ? Path.GetFullPath(Path.Combine("runs", "jobs")) : string.IsNullOrWhiteSpace(flag) ? flag : CommonOptions.FullPath(flag)!;
 
     private static string Slug(string name)
     {

@@ -64,18 +64,30 @@ public sealed class ClusterConnection : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         if (options.IsAzure) return await ConnectAsync(options, configuration, cancellationToken);
+        // Orleans' client retries a refused gateway for minutes; a plain connect says at once whether anything listens.
+        using (var probe = new System.Net.Sockets.TcpClient())
+        {
+            try
+            {
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, options.GatewayPort, cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException)
+            {
+                throw new InvalidOperationException(
+                    $"No cluster reachable: nothing serves the embedded cluster's gateway at 127.0.0.1:{options.GatewayPort}. " +
+                    "Start one with `distributed job submit FILE` (it serves until its job ends) or `distributed silo --gpus 0,1`, " +
+                    "or reach a cluster with --mode azure (AZURE_STORAGE_CONNECTION_STRING).", e);
+            }
+        }
         var host = BuildLocalClient(options);
         try
         {
             await host.StartAsync(cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch
         {
             host.Dispose();
-            throw new InvalidOperationException(
-                $"No cluster reachable: nothing serves the embedded cluster's gateway at 127.0.0.1:{options.GatewayPort} ({e.Message}). " +
-                "Start one with `distributed job submit FILE` (it serves until its job ends) or `distributed silo --gpus 0,1`, " +
-                "or reach a cluster with --mode azure (AZURE_STORAGE_CONNECTION_STRING).", e);
+            throw;
         }
         return new ClusterConnection(host, embedded: false);
     }

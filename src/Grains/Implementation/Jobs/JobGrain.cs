@@ -147,7 +147,7 @@ public sealed partial class JobGrain(
             AddEvent(JobEventKinds.Started, $"world {S.WorldId} trains: first step reported", report.Step, S.WorldId);
         }
         _dirty = true;
-        return time.GetUtcNow() - _lastWrite >= _options.StateWriteInterval ? WriteAsync() : Task.CompletedTask;
+        return time.GetUtcNow() - _lastWrite >= _options.StateWriteInterval ? WriteAndRegisterAsync() : Task.CompletedTask;
     }
 
     public async Task ReportEvaluationAsync(string worldId, EvaluationReport report)
@@ -316,7 +316,7 @@ public sealed partial class JobGrain(
             var latest = S.Checkpoints.Where(c => c.Committed).MaxBy(c => c.Step);
             await TryFormWorldAsync(S.Events.Any(e => e.Kind == JobEventKinds.Resumed) ? latest : null);
         }
-        else if (_dirty) await WriteAsync();
+        else if (_dirty) await WriteAndRegisterAsync();
         if (IsFinal(S.State)) StopTimer();
     }
 
@@ -345,6 +345,12 @@ public sealed partial class JobGrain(
         await state.WriteStateAsync();
         _lastWrite = S.Updated;
         _dirty = false;
+    }
+
+    private async Task WriteAndRegisterAsync()
+    {
+        await WriteAsync();
+        await RegisterAsync();
     }
 
     private Task RegisterAsync() => GrainFactory.GetGrain<IJobRegistryGrain>(IJobRegistryGrain.Key).UpsertAsync(
