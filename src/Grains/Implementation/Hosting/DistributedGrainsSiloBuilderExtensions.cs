@@ -1,3 +1,4 @@
+using Distributed.Grains.Checkpoints;
 using Distributed.Grains.Messaging;
 using Distributed.Grains.Placement;
 using Distributed.Grains.Workers;
@@ -28,6 +29,8 @@ public static class DistributedGrainsSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<GpuHostOptions>().Configure(o => o.Gpus = gpus);
         services.AddSingleton<GpuReplicaHost>();
+        // Each rank's checkpoint upload; the CheckpointGrain itself is found by Orleans like every grain class.
+        services.AddSingleton<RankCheckpointWriter>();
 
         // Grain state as System.Text.Json without type names (Orleans' default blob format is Newtonsoft JSON with
         // assembly-qualified "$type" names, which break when a type is renamed or moved). Registered as the default

@@ -42,19 +42,19 @@ public sealed class BlobCheckpointStore : ICheckpointStore, IDisposable
         var blob = Container.GetBlockBlobClient(Key(checkpoint, file));
         await using var upload = new BlockUploadStream(blob, _blockBytes, cancellationToken);
         await write(upload, cancellationToken).ConfigureAwait(false);
-        await upload.CommitAsync().ConfigureAwait(false);
+        await upload.CommitAsync(conditions: null).ConfigureAwait(false);
     }
 
     public async Task<bool> TryCreateAsync(string checkpoint, string file, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
     {
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        using var content = new MemoryStream();
-        await write(content, cancellationToken).ConfigureAwait(false);
-        content.Position = 0;
+        var blob = Container.GetBlockBlobClient(Key(checkpoint, file));
+        await using var upload = new BlockUploadStream(blob, _blockBytes, cancellationToken);
+        await write(upload, cancellationToken).ConfigureAwait(false);
         try
         {
-            await Container.GetBlobClient(Key(checkpoint, file)).UploadAsync(content,
-                new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken).ConfigureAwait(false);
+            // If-None-Match: * on the block-list commit: the service refuses it when the blob exists.
+            await upload.CommitAsync(new BlobRequestConditions { IfNoneMatch = ETag.All }).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException e) when (e.Status is 409 or 412)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 
 namespace Distributed.Trainer.Training.Checkpoints;
@@ -13,6 +14,10 @@ internal sealed class BlockUploadStream(BlockBlobClient blob, int blockBytes, Ca
 {
     private readonly byte[] _buffer = new byte[blockBytes];
     private readonly List<string> _blocks = [];
+
+    // Uncommitted blocks are kept per blob by id: concurrent writers of one blob (two committers of a manifest)
+    // must not stage over each other's blocks, so each upload's ids carry its own random part.
+    private readonly string _upload = Guid.NewGuid().ToString("N");
     private int _filled;
     private long _written;
 
@@ -52,16 +57,16 @@ internal sealed class BlockUploadStream(BlockBlobClient blob, int blockBytes, Ca
         WriteAsync(buffer.AsMemory(offset, count), token).AsTask();
 
     /// <summary>Stages what is buffered and commits the blocks: only now does the blob exist (or change).</summary>
-    public async Task CommitAsync()
+    public async Task CommitAsync(BlobRequestConditions? conditions)
     {
         if (_filled > 0 || _blocks.Count == 0) await StageAsync(sync: false).ConfigureAwait(false);
-        await blob.CommitBlockListAsync(_blocks, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await blob.CommitBlockListAsync(_blocks, new CommitBlockListOptions { Conditions = conditions }, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task StageAsync(bool sync)
     {
-        // Block ids must have one length within a blob: a fixed-width counter.
-        var id = Convert.ToBase64String(Encoding.ASCII.GetBytes(_blocks.Count.ToString("D8", CultureInfo.InvariantCulture)));
+        // Block ids must have one length within a blob: the upload's id and a fixed-width counter.
+        var id = Convert.ToBase64String(Encoding.ASCII.GetBytes(_upload + _blocks.Count.ToString("D8", CultureInfo.InvariantCulture)));
         using var content = new MemoryStream(_buffer, 0, _filled, writable: false);
         if (sync) blob.StageBlock(id, content, cancellationToken: cancellationToken);
         else await blob.StageBlockAsync(id, content, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -44,8 +44,8 @@ public static class CheckpointParts
     }
 
     /// <summary>
-    /// Writes rank <paramref name="rank"/>'s files of checkpoint <paramref name="name"/> (each atomically, hashed on
-    /// its way out) and returns their manifest entries. Nothing is committed: the manifest is written once every
+    /// Writes rank <paramref name="rank"/>'s files of checkpoint <paramref name="name"/> (each atomically and only if
+    /// absent, hashed on its way out) and returns their manifest entries. Nothing is committed: the manifest is written once every
     /// rank's files are in (<see cref="CheckpointManifest.TryCommitAsync"/>).
     /// </summary>
     public static async Task<IReadOnlyList<CheckpointEntry>> WriteAsync(ICheckpointStore store, string name, TrainingSnapshot snapshot, int worldSize, int rank,
@@ -56,13 +56,20 @@ public static class CheckpointParts
         var entries = new List<CheckpointEntry>();
         foreach (var part in Of(snapshot, worldSize).Where(p => p.Rank == rank))
         {
-            await store.WriteAsync(name, part.File, (stream, ct) =>
+            CheckpointEntry? entry = null;
+            var created = await store.TryCreateAsync(name, part.File, (stream, ct) =>
             {
                 using var hashing = new CountingStream(stream, hash: true);
                 part.Write(hashing);
-                entries.Add(new CheckpointEntry(part.File, hashing.Written, hashing.Sha256(), rank));
+                entry = new CheckpointEntry(part.File, hashing.Written, hashing.Sha256(), rank);
                 return Task.CompletedTask;
             }, cancellationToken).ConfigureAwait(false);
+            // Never over another writer's file: it may belong to a committed checkpoint.
+            if (!created)
+                throw new JobException(
+                    $"{store.Describe(name)}/{part.File} already exists: another writer wrote this checkpoint (a second job activation, an abandoned " +
+                    $"attempt's writer, or another run on the same location); rank {rank}'s part is not written and this attempt cannot commit");
+            entries.Add(entry!);
         }
         return entries;
     }
