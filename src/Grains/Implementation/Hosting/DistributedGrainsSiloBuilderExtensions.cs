@@ -1,3 +1,4 @@
+using Distributed.Grains.Checkpoints;
 using Distributed.Grains.Jobs;
 using Distributed.Grains.Messaging;
 using Distributed.Grains.Placement;
@@ -32,6 +33,8 @@ public static class DistributedGrainsSiloBuilderExtensions
         services.AddSingleton<GpuReplicaHost>();
         services.AddOptions<TrainingWorkerOptions>().Validate(o => !o.Problems().Any(), "invalid Workers options").ValidateOnStart();
         services.AddOptions<JobGrainOptions>().Validate(o => !o.Problems().Any(), "invalid Jobs options").ValidateOnStart();
+        // Each rank's checkpoint upload; the CheckpointGrain itself is found by Orleans like every grain class.
+        services.AddSingleton<RankCheckpointWriter>();
 
         // Grain state as System.Text.Json without type names (Orleans' default blob format is Newtonsoft JSON with
         // assembly-qualified "$type" names, which break when a type is renamed or moved). Registered as the default
