@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Distributed.Grains.Checkpoints;
 using Distributed.Grains.Data;
 using Distributed.Grains.Jobs;
 using Distributed.Trainer.Training.Checkpoints;
 using Xunit.Abstractions;
+using JobStorage = Distributed.Grains.Jobs.JobStorage;
 
 namespace Distributed.Cluster.Tests;
 
@@ -79,6 +81,64 @@ public sealed class JobTests(JobClusterFixture fixture, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task A_job_stopped_after_a_checkpoint_and_resumed_trains_the_samples_and_losses_of_an_uninterrupted_one()
+    {
+        const int steps = 24, every = 4;
+        var spec = JobClusterFixture.Spec(JobClusterFixture.TinyJob(steps), 2, 2, fixture.Storage, checkpointEvery: every);
+        try
+        {
+            var (straight, straightHistory) = await RunAsync(spec, "straight");
+            // Checkpoints every 4 steps, the last one the final model.
+            Assert.Equal(steps, (await Grains.GetGrain<ICheckpointGrain>(straight.Id).LatestCommittedAsync())?.Step);
+
+            // The same job again, cancelled after its first checkpoint, then resumed from its newest committed one.
+            var id = JobClusterFixture.NewId("resumed");
+            await JobClusterFixture.WaitForIdleWorkersAsync(Grains, [0, 1], TimeSpan.FromSeconds(60), "before the job");
+            var job = Grains.GetGrain<IJobGrain>(id);
+            await job.SubmitAsync(spec);
+            await Eventually(id, s => s.Checkpoints.Any(c => c.Committed) || s.IsFinal, "the first checkpoint committed");
+            var cancelled = await job.CancelAsync();
+            Assert.Equal(JobState.Cancelled, cancelled.State);
+            await JobClusterFixture.WaitForIdleWorkersAsync(Grains, [0, 1], TimeSpan.FromSeconds(60), "workers stopping after the cancel");
+            var stopped = await Eventually(id, s => s.Events.Any(e => e.Detail.StartsWith("every worker stopped", StringComparison.Ordinal)), "the stop reported");
+            var latest = await Grains.GetGrain<ICheckpointGrain>(id).LatestCommittedAsync();
+            Assert.NotNull(latest);
+            Assert.True(stopped.Step < steps, $"the job ran to its end ({stopped.Step}) before the cancel took effect");
+            output.WriteLine($"stopped at step {stopped.Step}; resuming from {latest.Name}");
+
+            var resumed = await job.ResumeAsync();
+            Assert.Equal(JobState.Forming, resumed.State);
+            var end = await JobClusterFixture.WaitForEndAsync(Grains, id, JobTimeout, "training after the resume");
+            Assert.True(end.State == JobState.Completed, $"{end.State}: {end.Error}");
+            Assert.Contains(end.Events, e => e.Kind == JobEventKinds.Resumed && e.Step == latest.Step);
+
+            // Every step's loss equals the uninterrupted job's: before the checkpoint from the first world, after it from the resumed one.
+            var history = await job.GetHistoryAsync(0, 0);
+            Assert.Equal(Enumerable.Range(1, steps).Select(s => (long)s), history.Select(p => p.Step));
+            for (var s = 0; s < steps; s++)
+            {
+                var (a, b) = (straightHistory[s].Loss, history[s].Loss);
+                Assert.True(Math.Abs(a - b) <= 1e-6 * Math.Abs(a), $"step {s + 1}: loss {b} after the resume, {a} uninterrupted");
+            }
+            Assert.True(history.Where(p => p.Step > latest.Step).All(p => p.Ranks[0].WorldId == end.WorldId), "steps after the checkpoint come from the resumed world");
+
+            // The same samples: the resumed world trained exactly the uninterrupted job's positions from the checkpoint on.
+            var straightLog = await Grains.GetGrain<IDataShardGrain>(straight.Id).GetLogAsync(0, 0);
+            var resumedLog = (await Grains.GetGrain<IDataShardGrain>(id).GetLogAsync(0, 0)).Where(e => e.WorldId == end.WorldId).ToList();
+            Assert.Equal(Enumerable.Range((int)latest.Step + 1, steps - (int)latest.Step).Select(s => (long)s), resumedLog.Select(e => e.Step).Distinct());
+            foreach (var e in resumedLog)
+                Assert.Equal(straightLog.Single(x => x.Step == e.Step && x.Rank == e.Rank).Positions, e.Positions);
+
+            var (w1, w2) = (await FinalWeightsAsync(straight.Id, steps), await FinalWeightsAsync(id, steps));
+            foreach (var (name, a) in w1) Assert.Equal(a, w2[name]);
+        }
+        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n{fixture.Cluster.Output}");
+        }
+    }
+
+    [Fact]
     public async Task An_invalid_spec_is_refused_with_every_problem_and_no_job_is_made()
     {
         var job = JobClusterFixture.TinyJob(0) with { Lr = -1, SegmentMax = 4 };
@@ -143,7 +203,7 @@ public sealed class JobTests(JobClusterFixture fixture, ITestOutputHelper output
 
     private async Task<Dictionary<string, double[]>> FinalWeightsAsync(string id, int step)
     {
-        var snapshot = await CheckpointReader.LoadAsync(new LocalCheckpointStore(Path.Combine(fixture.Storage, id)), CheckpointLayout.NameOf(step));
+        var snapshot = await CheckpointLoader.LoadAsync(JobStorage.Location(fixture.Storage, id), CheckpointLayout.NameOf(step), CancellationToken.None);
         return snapshot.Model.Concat(snapshot.Objective)
             .ToDictionary(t => t.Name, t => MemoryMarshal.Cast<byte, float>(t.Bytes).ToArray().Select(v => (double)v).ToArray());
     }

@@ -9,8 +9,8 @@ namespace Distributed.Grains.Data;
 [Alias("distributed.data-shard")]
 public interface IDataShardGrain : IGrainWithStringKey
 {
-    /// <summary>Sets the sample space (samples per epoch, the global batch) and, unless already further, the cursor; called by
-    /// rank 0 of each world when its session is built (idempotent).</summary>
+    /// <summary>Sets the sample space (samples per epoch, the global batch) and the cursor where a new world starts (its
+    /// replica's, e.g. a restored checkpoint's); called by rank 0 of each world when its session is built.</summary>
     [Alias("start")]
     Task StartAsync(DataPosition start, long samplesPerEpoch, int globalBatch);
 

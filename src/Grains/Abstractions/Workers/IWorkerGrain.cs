@@ -41,6 +41,10 @@ public interface IWorkerGrain : IGrainWithIntegerKey
     [Alias("stop")]
     Task StopAsync(string jobId, string reason);
 
+    /// <summary>Checkpoints the job at the next step boundary (a no-op when it runs another job or none).</summary>
+    [Alias("request-checkpoint")]
+    Task RequestCheckpointAsync(string jobId);
+
     /// <summary>Tears the world down now: aborts its communicator so no rank waits on a dead peer, and keeps the replica
     /// at its last completed step (the job may form a new world from the survivors).</summary>
     [Alias("abort")]

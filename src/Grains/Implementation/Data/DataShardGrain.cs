@@ -24,7 +24,9 @@ public sealed class DataShardGrain([PersistentState("data", GrainStorageNames.St
         if (globalBatch < 1) throw new ArgumentOutOfRangeException(nameof(globalBatch), globalBatch, "a step needs at least one sample");
         S.SamplesPerEpoch = samplesPerEpoch;
         S.GlobalBatch = globalBatch;
-        if (S.Cursor is null || S.Cursor.Step < start.Step || S.Cursor.DatasetId != start.DatasetId) S.Cursor = start;
+        // A new world starts where its replica is (a restored checkpoint may be behind the cursor): that is the truth now.
+        S.Cursor = start;
+        S.Ranks.Clear();
         await state.WriteStateAsync();
     }
 

@@ -4,6 +4,7 @@ using Distributed.Grains.Placement;
 using Distributed.Grains.Storage;
 using Distributed.Grains.Workers;
 using Distributed.Trainer.Training;
+using Distributed.Trainer.Training.Checkpoints;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime.MembershipService.SiloMetadata;
@@ -70,7 +71,7 @@ public sealed partial class JobGrain(
         LogSubmitted(log, Id, spec.Name, job.Objective, job.Steps, spec.MinWorkers, spec.MaxWorkers);
         await WriteAsync();
         await RegisterAsync();
-        await TryFormWorldAsync(restoreFrom: null);
+        await TryFormWorldAsync();
         StartTimer();
         return Status();
     }
@@ -104,25 +105,31 @@ public sealed partial class JobGrain(
         RequireSubmitted();
         if (S.State is not (JobState.Cancelled or JobState.Failed))
             throw new InvalidOperationException($"job {Id} is {S.State}: only a cancelled or failed job can be resumed");
-        var latest = S.Checkpoints.Where(c => c.Committed).MaxBy(c => c.Step)
+        var latest = await LatestCommittedAsync()
             ?? throw new InvalidOperationException(
                 $"job {Id} has no committed checkpoint to resume from (it stopped at step {S.Step}); submit it again, with --checkpoint-every N to checkpoint as it goes");
         if (S.World.Count > 0 && await AnyStillTrainingAsync())
             throw new InvalidOperationException($"job {Id}'s workers are still stopping; try again in a moment");
         S.State = JobState.Pending;
         S.Error = null;
+        S.RestoreFrom = latest.Name;
         AddEvent(JobEventKinds.Resumed, $"resuming from checkpoint {latest.Name} (step {latest.Step})", latest.Step);
         await WriteAsync();
         await RegisterAsync();
-        await TryFormWorldAsync(restoreFrom: latest);
+        await TryFormWorldAsync();
         StartTimer();
         return Status();
     }
 
-    public Task<JobStatus> CheckpointNowAsync()
+    public async Task<JobStatus> CheckpointNowAsync()
     {
         RequireSubmitted();
-        throw new NotSupportedException("checkpoints on request are not wired into cluster jobs yet; use --checkpoint-every N at submit");
+        if (S.State is not (JobState.Running or JobState.Forming))
+            throw new InvalidOperationException($"job {Id} is {S.State}: only a running job can checkpoint");
+        AddEvent(JobEventKinds.CheckpointStarted, "checkpoint requested: the workers take it at the next step boundary", S.Step, S.WorldId);
+        await WriteAsync();
+        await Task.WhenAll(S.World.Select(m => TryAsync(() => Worker(m.Gpu).RequestCheckpointAsync(Id), $"checkpoint on GPU {m.Gpu}")));
+        return Status();
     }
 
     public Task ReportStepAsync(StepReport report)
@@ -215,7 +222,7 @@ public sealed partial class JobGrain(
 
     // --- forming a world
 
-    private async Task TryFormWorldAsync(CheckpointInfo? restoreFrom)
+    private async Task TryFormWorldAsync()
     {
         var spec = S.Spec!;
         var free = await FreeGpusAsync();
@@ -235,6 +242,12 @@ public sealed partial class JobGrain(
         S.LastSteps = [];
         _pendingPoints.Clear();
         S.State = JobState.Forming;
+        if (S.RestoreFrom is { } restore && CheckpointLayout.StepOf(restore) is { } restoredStep)
+        {
+            // The new world starts at the checkpoint: what was trained after it is trained again, and replaces its history.
+            S.Step = restoredStep;
+            S.History.RemoveAll(p => p.Step > restoredStep);
+        }
         AddEvent(JobEventKinds.WorldFormed, $"world {worldId}: {string.Join(", ", world.Select(m => $"rank {m.Rank} = GPU {m.Gpu} on {m.Silo}"))}", S.Step, worldId);
         LogWorld(log, Id, worldId, world.Count);
         await WriteAsync();
@@ -243,7 +256,7 @@ public sealed partial class JobGrain(
         {
             var address = world.Count > 1 ? await Worker(world[0].Gpu).OpenRendezvousAsync(Id, worldId) : new RendezvousAddress("", 0);
             await Task.WhenAll(world.Select(m => Worker(m.Gpu).StartAsync(new WorkerAssignment(Id, worldId, m.Rank, world.Count, address.Host, address.Port, spec,
-                restoreFrom?.Location, null))));
+                S.RestoreFrom, null))));
         }
         catch (Exception e)
         {
@@ -311,16 +324,26 @@ public sealed partial class JobGrain(
 
     private async Task OnTimerAsync(CancellationToken cancellationToken)
     {
-        if (S.State == JobState.Pending)
-        {
-            var latest = S.Checkpoints.Where(c => c.Committed).MaxBy(c => c.Step);
-            await TryFormWorldAsync(S.Events.Any(e => e.Kind == JobEventKinds.Resumed) ? latest : null);
-        }
+        if (S.State == JobState.Pending) await TryFormWorldAsync();
         else if (_dirty) await WriteAndRegisterAsync();
         if (IsFinal(S.State)) StopTimer();
     }
 
     // --- state
+
+    // The checkpoint grain's word (it commits), else what this grain was told.
+    private async Task<CheckpointInfo?> LatestCommittedAsync()
+    {
+        try
+        {
+            if (await GrainFactory.GetGrain<ICheckpointGrain>(Id).LatestCommittedAsync() is { } latest) return latest;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogCallFailed(log, Id, "asking the checkpoint grain", e.Message);
+        }
+        return S.Checkpoints.Where(c => c.Committed).MaxBy(c => c.Step);
+    }
 
     private void AddPoint(long step, List<StepReport> reports)
     {

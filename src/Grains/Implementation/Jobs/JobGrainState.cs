@@ -36,6 +36,9 @@ public sealed class JobGrainState
 
     public string? Error { get; set; }
 
+    /// <summary>The committed checkpoint (step-N) the next world restores, after `job resume`; null: the job file's initialisation.</summary>
+    public string? RestoreFrom { get; set; }
+
     /// <summary>The silo of the activation that last wrote this state: a new activation elsewhere means the coordinator moved.</summary>
     public string? Coordinator { get; set; }
 

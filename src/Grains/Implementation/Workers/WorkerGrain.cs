@@ -1,3 +1,4 @@
+using Distributed.Grains.Checkpoints;
 using Distributed.Grains.Placement;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,8 @@ namespace Distributed.Grains.Workers;
 /// </summary>
 [GpuPlacement]
 public sealed partial class WorkerGrain(
-    GpuReplicaHost host, ILocalSiloDetails silo, IOptions<TrainingWorkerOptions> training, ILoggerFactory loggers, ILogger<WorkerGrain> log) : Grain, IWorkerGrain
+    GpuReplicaHost host, ILocalSiloDetails silo, IOptions<TrainingWorkerOptions> training, RankCheckpointWriter checkpoints, ILoggerFactory loggers,
+    ILogger<WorkerGrain> log) : Grain, IWorkerGrain
 {
     private GpuSlot _slot = null!;
 
@@ -55,7 +57,7 @@ public sealed partial class WorkerGrain(
     public Task StartAsync(WorkerAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);
-        _slot.Start(new WorkerRun(_slot, assignment, training.Value, GrainFactory, loggers));
+        _slot.Start(new WorkerRun(_slot, assignment, training.Value, GrainFactory, checkpoints, loggers));
         return Task.CompletedTask;
     }
 
@@ -66,6 +68,12 @@ public sealed partial class WorkerGrain(
             LogStopping(log, jobId, _slot.Gpu, reason);
             run.RequestStop();
         }
+        return Task.CompletedTask;
+    }
+
+    public Task RequestCheckpointAsync(string jobId)
+    {
+        if (_slot.Run is { IsActive: true } run && run.JobId == jobId) run.RequestCheckpoint();
         return Task.CompletedTask;
     }
 

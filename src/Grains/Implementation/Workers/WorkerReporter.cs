@@ -44,8 +44,6 @@ internal sealed partial class WorkerReporter : IAsyncDisposable
 
     public void Evaluation(string worldId, EvaluationReport report) => Post("evaluation", () => Job.ReportEvaluationAsync(worldId, report), retry: true);
 
-    public void Checkpoint(Checkpoints.CheckpointInfo info) => Post("checkpoint", () => Job.ReportCheckpointAsync(info), retry: true);
-
     public void Finished(string worldId, int rank, long step) => Post("finished", () => Job.ReportFinishedAsync(worldId, rank, step), retry: true);
 
     public void Failure(string worldId, int rank, string error) => Post("failure", () => Job.ReportFailureAsync(worldId, rank, error), retry: true);

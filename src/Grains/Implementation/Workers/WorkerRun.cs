@@ -23,16 +23,21 @@ internal sealed partial class WorkerRun
     private readonly WorkerAssignment _assignment;
     private readonly TrainingWorkerOptions _options;
     private readonly IGrainFactory _grains;
+    private readonly RankCheckpointWriter _checkpoints;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
     private volatile bool _stopRequested;
+    private volatile bool _checkpointRequested;
+    private Task? _pendingCheckpoint;
     private volatile WorkerState _state = WorkerState.Joining;
     private volatile ProcessGroup? _group;
     private long _step;
     private long _lastStepTicks;
 
-    public WorkerRun(GpuSlot slot, WorkerAssignment assignment, TrainingWorkerOptions options, IGrainFactory grains, ILoggerFactory loggers)
+    public WorkerRun(GpuSlot slot, WorkerAssignment assignment, TrainingWorkerOptions options, IGrainFactory grains, RankCheckpointWriter checkpoints,
+        ILoggerFactory loggers)
     {
+        _checkpoints = checkpoints;
         _slot = slot;
         _assignment = assignment;
         _options = options;
@@ -70,6 +75,9 @@ internal sealed partial class WorkerRun
         _stopRequested = true;
         if (State == WorkerState.Training) State = WorkerState.Stopping;
     }
+
+    /// <summary>Checkpoint at the next step boundary (every rank agrees on which one).</summary>
+    public void RequestCheckpoint() => _checkpointRequested = true;
 
     /// <summary>Tears the communicator down now: a collective in progress fails at once, so no rank waits on a dead peer.</summary>
     public void Abort()
@@ -112,10 +120,10 @@ internal sealed partial class WorkerRun
                 sync = new CollectiveGradientSync(_group, _options.CollectiveTimeout, CollectiveGradientSync.CanOverlap(job));
             }
             TrainingSnapshot? resume = null;
-            if (a.RestoreFrom is { } from)
+            if (a.RestoreFrom is { } name)
             {
-                var (store, name) = CheckpointReader.ResolveAsync(from).GetAwaiter().GetResult();
-                resume = CheckpointReader.LoadAsync(store, name).GetAwaiter().GetResult();
+                resume = CheckpointLoader.LoadAsync(Location, name, CancellationToken.None).GetAwaiter().GetResult();
+                LogRestored(_log, a.JobId, a.Rank, name, resume.Step);
             }
             session = TrainingSession.CreateAsync(job, new WorldInfo(a.Rank, a.WorldSize), sync, _loggers, resume).GetAwaiter().GetResult();
             Interlocked.Exchange(ref _step, session.StepCount);
@@ -128,8 +136,10 @@ internal sealed partial class WorkerRun
             if (session.StepCount >= job.Steps)
             {
                 if (job.EvalEvery == 0 || session.StepCount % job.EvalEvery != 0) Evaluate(session, reporter);
-                if (a.Rank == 0) SaveFinal(session, reporter);
+                // The final model: a checkpoint like the others (every rank writes its share), committed before the job ends.
+                Checkpoint(session);
             }
+            WaitForCheckpoint();
             LogEnded(_log, a.JobId, a.Rank, session.StepCount, job.Steps);
             reporter.Finished(a.WorldId, a.Rank, session.StepCount);
             State = WorkerState.Idle;
@@ -143,6 +153,7 @@ internal sealed partial class WorkerRun
         }
         finally
         {
+            WaitForCheckpoint();
             session?.Dispose();
             sync?.Dispose();
             var group = _group;
@@ -167,16 +178,19 @@ internal sealed partial class WorkerRun
             // Every rank decides together whether to stop here: a rank that stopped alone would leave the others
             // waiting in the next step's all-reduce.
             var clock = Stopwatch.StartNew();
-            var stop = AgreeToStop();
+            var (stop, checkpointNow) = Agree();
             var agreeSeconds = clock.Elapsed.TotalSeconds;
-            var seconds = m.Seconds + agreeSeconds;
+            var every = a.Spec.Checkpoints.EverySteps;
+            // The last step's checkpoint is the final model, written after the final evaluation.
+            var checkpointSeconds = (checkpointNow || (every > 0 && m.Step % every == 0)) && m.Step < job.Steps ? Checkpoint(session) : 0;
+            var seconds = m.Seconds + agreeSeconds + checkpointSeconds;
             double? mfu = job.PeakTflops is { } peak ? m.Tokens * flopsPerToken / (seconds * peak * 1e12) : null;
             var now = DateTimeOffset.UtcNow;
             Interlocked.Exchange(ref _step, m.Step);
             Interlocked.Exchange(ref _lastStepTicks, now.UtcTicks);
             reporter.Step(
                 new StepReport(a.WorldId, a.Rank, _slot.Gpu, m.Step, m.Loss, m.Lr, m.GradNorm, m.Samples, m.Tokens, m.Tokens / seconds,
-                    m.DataSeconds, m.ComputeSeconds, m.SyncSeconds + agreeSeconds, m.OptimizerSeconds, 0, mfu, now, Environment.WorkingSet),
+                    m.DataSeconds, m.ComputeSeconds, m.SyncSeconds + agreeSeconds, m.OptimizerSeconds, checkpointSeconds, mfu, now, Environment.WorkingSet),
                 new StepSlice(m.Step, m.Epoch, a.Rank, a.WorldId, [.. positions.Select(p => p)]),
                 a.WorldSize, Position(session.Cursor, m.Step));
             if (m.Step % job.LogEvery == 0 || m.Step == job.Steps)
@@ -186,12 +200,61 @@ internal sealed partial class WorkerRun
         }
     }
 
-    private bool AgreeToStop()
+    // Stop and checkpoint requests reach the ranks at different times; one all-reduce of the flags per step makes every
+    // rank act on them at the same step boundary (a rank that stopped alone would leave the others waiting).
+    private (bool Stop, bool Checkpoint) Agree()
     {
-        if (_group is not { } group) return _stopRequested;
-        Span<double> flag = [_stopRequested ? 1 : 0];
-        group.AllReduceSum(flag);
-        return flag[0] > 0;
+        Span<double> flags = [_stopRequested ? 1 : 0, _checkpointRequested ? 1 : 0];
+        if (_group is { } group) group.AllReduceSum(flags);
+        if (flags[1] > 0) _checkpointRequested = false;
+        return (flags[0] > 0, flags[1] > 0);
+    }
+
+    /// <summary>The job's checkpoint location: its own folder (or blob prefix) under the spec's storage.</summary>
+    private string Location => JobStorage.Location(_assignment.Spec.Storage, JobId);
+
+    // Begins the checkpoint of this step boundary, snapshots the replica to host memory (the stall, returned in seconds)
+    // and writes this rank's share in the background. One write at a time: the previous one has had every_steps steps.
+    private double Checkpoint(TrainingSession session)
+    {
+        var a = _assignment;
+        var policy = a.Spec.Checkpoints;
+        var clock = Stopwatch.StartNew();
+        WaitForCheckpoint();
+        CheckpointPlan plan;
+        try
+        {
+            plan = _grains.GetGrain<ICheckpointGrain>(JobId).BeginAsync(Location, session.StepCount, a.WorldSize, Math.Max(1, policy.KeepLast),
+                policy.KeepEvery, policy.EverySteps).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The checkpoint grain is unreachable (its silo moving): training goes on; the next checkpoint tries again.
+            LogCheckpointSkipped(_log, JobId, a.Rank, session.StepCount, e.Message);
+            return clock.Elapsed.TotalSeconds;
+        }
+        var snapshot = session.Snapshot();
+        var stall = clock.Elapsed.TotalSeconds;
+        _pendingCheckpoint = Task.Run(async () =>
+        {
+            try
+            {
+                await _checkpoints.WriteAsync(JobId, plan, a.Rank, snapshot, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogCheckpointFailed(_log, JobId, a.Rank, plan.Step, e.Message);
+            }
+        });
+        LogCheckpointing(_log, JobId, a.Rank, plan.Step, stall);
+        return stall;
+    }
+
+    private void WaitForCheckpoint()
+    {
+        var pending = _pendingCheckpoint;
+        _pendingCheckpoint = null;
+        pending?.GetAwaiter().GetResult();
     }
 
     // Every rank evaluates its share of the held-out samples (the sums are all-reduced); rank 0 reports.
@@ -201,26 +264,6 @@ internal sealed partial class WorkerRun
         if (_assignment.Rank != 0) return;
         LogEvaluated(_log, JobId, session.StepCount, e.Loss);
         reporter.Evaluation(WorldId, new EvaluationReport(session.StepCount, e.Loss, [.. e.Metrics.Select(x => new Metric(x.Name, x.Value))], e.Samples, DateTimeOffset.UtcNow));
-    }
-
-    // The trained model (HF layout, with the training state) under the job's storage location.
-    private void SaveFinal(TrainingSession session, WorkerReporter reporter)
-    {
-        var storage = _assignment.Spec.Storage;
-        if (storage.StartsWith(ShardStores.BlobScheme, StringComparison.Ordinal))
-        {
-            LogNoBlobFinal(_log, JobId, storage);
-            return;
-        }
-        var clock = Stopwatch.StartNew();
-        var started = DateTimeOffset.UtcNow;
-        var store = new LocalCheckpointStore(Path.Combine(storage, JobId));
-        var writer = new CheckpointWriter(store, Math.Max(1, _assignment.Spec.Checkpoints.KeepLast), _loggers.CreateLogger<CheckpointWriter>());
-        var snapshot = session.Snapshot();
-        var location = writer.WriteAsync(snapshot).GetAwaiter().GetResult();
-        var name = CheckpointLayout.NameOf(snapshot.Step);
-        var bytes = Directory.EnumerateFiles(location).Sum(f => new FileInfo(f).Length);
-        reporter.Checkpoint(new CheckpointInfo(name, snapshot.Step, bytes, clock.Elapsed.TotalSeconds, true, false, _assignment.WorldSize, location, started));
     }
 
     private static DataPosition Position(DataCursor cursor, long step) => new(cursor.DatasetId, cursor.Seed, cursor.Epoch, cursor.Consumed, step);
@@ -246,6 +289,15 @@ internal sealed partial class WorkerRun
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} rank {Rank}: abort failed: {Error}")]
     private static partial void LogAbortFailed(ILogger logger, string jobId, int rank, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: the final model is not written to {Storage}: blob checkpoints come with the checkpoint grain")]
-    private static partial void LogNoBlobFinal(ILogger logger, string jobId, string storage);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} rank {Rank}: restored checkpoint {Checkpoint} (step {Step})")]
+    private static partial void LogRestored(ILogger logger, string jobId, int rank, string checkpoint, long step);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId} rank {Rank}: checkpoint of step {Step} snapshotted in {Seconds:F3} s, writing in the background")]
+    private static partial void LogCheckpointing(ILogger logger, string jobId, int rank, long step, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} rank {Rank}: no checkpoint at step {Step}: {Error}")]
+    private static partial void LogCheckpointSkipped(ILogger logger, string jobId, int rank, long step, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} rank {Rank}: writing the checkpoint of step {Step} failed (it stays uncommitted, never loaded): {Error}")]
+    private static partial void LogCheckpointFailed(ILogger logger, string jobId, int rank, long step, string error);
 }
