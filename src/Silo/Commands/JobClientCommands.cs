@@ -19,7 +19,7 @@ public static class JobClientCommands
         {
             var jobId = r.GetValue(id) ?? await NewestAsync(grains);
             var job = grains.GetGrain<IJobGrain>(jobId);
-            var status = r.GetValue(follow) ? await new JobFollower(grains, jobId, quiet: json).FollowAsync(ct) : await Known(job.GetStatusAsync(), jobId);
+            var status = r.GetValue(follow) ? await new JobFollower(grains, jobId, quiet: json).FollowAsync(ct) : await KnownAsync(job.GetStatusAsync(), jobId);
             Print(status, json);
             return 0;
         }, ct));
@@ -47,7 +47,7 @@ public static class JobClientCommands
         command.SetAction((r, ct) => WithClusterAsync(r, flags, async (grains, json) =>
         {
             var jobId = r.GetValue(IdArgument)!;
-            Print(await Known(grains.GetGrain<IJobGrain>(jobId).CancelAsync(), jobId), json);
+            Print(await KnownAsync(grains.GetGrain<IJobGrain>(jobId).CancelAsync(), jobId), json);
             return 0;
         }, ct));
         return command;
@@ -60,7 +60,7 @@ public static class JobClientCommands
         command.SetAction((r, ct) => WithClusterAsync(r, flags, async (grains, json) =>
         {
             var jobId = r.GetValue(IdArgument)!;
-            Print(await Known(grains.GetGrain<IJobGrain>(jobId).ResumeAsync(), jobId), json);
+            Print(await KnownAsync(grains.GetGrain<IJobGrain>(jobId).ResumeAsync(), jobId), json);
             return 0;
         }, ct));
         return command;
@@ -86,7 +86,7 @@ public static class JobClientCommands
     }
 
     // An unknown id reaches the client as the grain's KeyNotFoundException: say it in the CLI's words.
-    private static async Task<JobStatus> Known(Task<JobStatus> call, string id)
+    private static async Task<JobStatus> KnownAsync(Task<JobStatus> call, string id)
     {
         try
         {

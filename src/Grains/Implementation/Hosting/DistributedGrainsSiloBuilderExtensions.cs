@@ -31,8 +31,11 @@ public static class DistributedGrainsSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<GpuHostOptions>().Configure(o => o.Gpus = gpus);
         services.AddSingleton<GpuReplicaHost>();
-        services.AddOptions<TrainingWorkerOptions>().Validate(o => !o.Problems().Any(), "invalid Workers options").ValidateOnStart();
-        services.AddOptions<JobGrainOptions>().Validate(o => !o.Problems().Any(), "invalid Jobs options").ValidateOnStart();
+        // Configuration sections "Workers" and "Jobs" (appsettings.json, DISTRIBUTED_Workers__CollectiveTimeout=00:00:30, ...).
+        services.AddOptions<TrainingWorkerOptions>().BindConfiguration(TrainingWorkerOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TrainingWorkerOptions>>(new ProblemsValidator<TrainingWorkerOptions>(o => o.Problems()));
+        services.AddOptions<JobGrainOptions>().BindConfiguration(JobGrainOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<JobGrainOptions>>(new ProblemsValidator<JobGrainOptions>(o => o.Problems()));
         // Each rank's checkpoint upload; the CheckpointGrain itself is found by Orleans like every grain class.
         services.AddSingleton<RankCheckpointWriter>();
 

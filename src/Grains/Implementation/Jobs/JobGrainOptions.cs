@@ -3,6 +3,9 @@ namespace Distributed.Grains.Jobs;
 /// <summary>How a job grain keeps its state and history. Validated when the silo starts.</summary>
 public sealed class JobGrainOptions
 {
+    /// <summary>The configuration section it binds to.</summary>
+    public const string Section = "Jobs";
+
     /// <summary>Step reports update the state in memory; it is written at most this often (and at every transition).</summary>
     public TimeSpan StateWriteInterval { get; set; } = TimeSpan.FromSeconds(2);
 

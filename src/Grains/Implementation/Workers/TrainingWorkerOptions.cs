@@ -3,6 +3,9 @@ namespace Distributed.Grains.Workers;
 /// <summary>How this silo's workers train. Validated when the silo starts.</summary>
 public sealed class TrainingWorkerOptions
 {
+    /// <summary>The configuration section it binds to.</summary>
+    public const string Section = "Workers";
+
     public const string ThreadsVariable = "DISTRIBUTED_THREADS";
 
     /// <summary>

@@ -191,7 +191,7 @@ internal sealed partial class WorkerRun
             reporter.Step(
                 new StepReport(a.WorldId, a.Rank, _slot.Gpu, m.Step, m.Loss, m.Lr, m.GradNorm, m.Samples, m.Tokens, m.Tokens / seconds,
                     m.DataSeconds, m.ComputeSeconds, m.SyncSeconds + agreeSeconds, m.OptimizerSeconds, checkpointSeconds, mfu, now, Environment.WorkingSet),
-                new StepSlice(m.Step, m.Epoch, a.Rank, a.WorldId, [.. positions.Select(p => p)]),
+                new StepSlice(m.Step, m.Epoch, a.Rank, a.WorldId, positions),
                 a.WorldSize, Position(session.Cursor, m.Step));
             if (m.Step % job.LogEvery == 0 || m.Step == job.Steps)
                 LogStep(_log, a.JobId, a.Rank, m.Step, job.Steps, m.Loss, m.GradNorm, m.Lr, m.Tokens / seconds);
