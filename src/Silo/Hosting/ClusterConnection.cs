@@ -56,6 +56,42 @@ public sealed class ClusterConnection : IAsyncDisposable
         return new ClusterConnection(host, !options.IsAzure);
     }
 
+    /// <summary>
+    /// Connects as a client only, never starting a silo: in azure mode through the membership table, in embedded mode to
+    /// the gateway of an embedded cluster already running on this machine (`distributed job submit` or `distributed silo`).
+    /// </summary>
+    public static async Task<ClusterConnection> ConnectClientAsync(DistributedClusterOptions options, IConfiguration configuration,
+        CancellationToken cancellationToken = default)
+    {
+        if (options.IsAzure) return await ConnectAsync(options, configuration, cancellationToken);
+        // Orleans' client retries a refused gateway for minutes; a plain connect says at once whether anything listens.
+        using (var probe = new System.Net.Sockets.TcpClient())
+        {
+            try
+            {
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, options.GatewayPort, cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException)
+            {
+                throw new InvalidOperationException(
+                    $"No cluster reachable: nothing serves the embedded cluster's gateway at 127.0.0.1:{options.GatewayPort}. " +
+                    "Start one with `distributed job submit FILE` (it serves until its job ends) or `distributed silo --gpus 0,1`, " +
+                    "or reach a cluster with --mode azure (AZURE_STORAGE_CONNECTION_STRING).", e);
+            }
+        }
+        var host = BuildLocalClient(options);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+        return new ClusterConnection(host, embedded: false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -80,6 +116,19 @@ public sealed class ClusterConnection : IAsyncDisposable
                 t.TableServiceClient = new TableServiceClient(o.StorageConnectionString, SiloHost.TableClientOptions()));
             // Re-read the gateway list every 2 s (default 1 min), so a restarted or new silo is used soon after it joins.
             client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
+            client.AddMessageSizeGuard();
+        });
+        return builder.Build();
+    }
+
+    private static IHost BuildLocalClient(DistributedClusterOptions o)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog(Log.Logger, dispose: false);
+        builder.UseOrleansClient(client =>
+        {
+            client.UseLocalhostClustering(o.GatewayPort, o.ServiceId, o.ClusterId);
             client.AddMessageSizeGuard();
         });
         return builder.Build();

@@ -14,6 +14,7 @@ internal static partial class AtomicFile
     public const string TempPrefix = ".tmp-";
 
     private const int EInval = 22;
+    private const int EExist = 17;
 
     public static void Write(string path, Action<FileStream> write)
     {
@@ -36,6 +37,41 @@ internal static partial class AtomicFile
             throw;
         }
         SyncDirectory(directory);
+    }
+
+    /// <summary>
+    /// Creates <paramref name="path"/> with the content <paramref name="write"/> gives, only if no file of that name
+    /// exists: true when this call created it, false when one was there (it is left untouched). The content goes to
+    /// a temporary file (flushed) that is then hard-linked to the name: link(2) fails with EEXIST rather than replace,
+    /// so of two writers exactly one wins, and a reader sees no file or the whole file.
+    /// </summary>
+    public static async Task<bool> TryCreateAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var target = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(directory);
+        var temp = Path.Combine(directory, $"{TempPrefix}{Path.GetFileName(target)}-{Guid.NewGuid():N}");
+        try
+        {
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16, useAsync: true))
+            {
+                await write(stream, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+            if (Link(temp, target) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == EExist) return false;
+                throw new IOException($"{target}: cannot create it (link failed with errno {errno})");
+            }
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+        SyncDirectory(directory);
+        return true;
     }
 
     /// <summary>
@@ -64,6 +100,9 @@ internal static partial class AtomicFile
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string existing, string created);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);

@@ -38,7 +38,7 @@ public sealed partial class SafetensorsWriter
                 weightMap[tensor.Name] = shardName;
         }
 
-        AtomicFile.Write(System.IO.Path.Combine(directory, $"{prefix}.safetensors.index.json"), stream => WriteIndex(stream, weightMap));
+        AtomicFile.Write(System.IO.Path.Combine(directory, $"{prefix}.safetensors.index.json"), stream => WriteIndex(stream, weightMap, DataBytes));
         DeleteStaleWeights(directory, prefix, names);
         return names;
     }
@@ -69,17 +69,20 @@ public sealed partial class SafetensorsWriter
         return shards;
     }
 
-    /// <summary>The layout transformers writes: indent 2, "metadata" then "weight_map", keys sorted.</summary>
-    private void WriteIndex(Stream stream, SortedDictionary<string, string> weightMap)
+    /// <summary>
+    /// A sharded checkpoint's index in the layout transformers writes: indent 2, "metadata" (total_size: the sum of
+    /// tensor bytes) then "weight_map" (tensor name to shard file), keys sorted.
+    /// </summary>
+    public static void WriteIndex(Stream stream, IEnumerable<KeyValuePair<string, string>> weightMap, long totalSize)
     {
         using (var json = new Utf8JsonWriter(stream, HeaderJson with { Indented = true }))
         {
             json.WriteStartObject();
             json.WriteStartObject("metadata");
-            json.WriteNumber("total_size", DataBytes);
+            json.WriteNumber("total_size", totalSize);
             json.WriteEndObject();
             json.WriteStartObject("weight_map");
-            foreach (var (name, shard) in weightMap)
+            foreach (var (name, shard) in weightMap.OrderBy(kv => kv.Key, StringComparer.Ordinal))
                 json.WriteString(name, shard);
             json.WriteEndObject();
             json.WriteEndObject();

@@ -56,13 +56,14 @@ public sealed class CheckpointTests : IDisposable
         // The model part is a Hugging Face folder: the base model loads with the HF names, LoRA stays in objective.safetensors.
         using (var model = HfCheckpoint.Load(path)) Assert.Equal(256, model.VocabSize);
 
-        var file = Path.Combine(path, CheckpointLayout.Optimizer);
+        var optimizer = CheckpointLayout.ShardName(CheckpointLayout.OptimizerShardPrefix, 0, 1);
+        var file = Path.Combine(path, optimizer);
         var bytes = await File.ReadAllBytesAsync(file);
         bytes[^1] ^= 0x55;
         await File.WriteAllBytesAsync(file, bytes);
         var e = await Assert.ThrowsAsync<JobException>(() => CheckpointReader.LoadAsync(store, name));
         Assert.Contains("damaged", e.Message);
-        Assert.Contains(CheckpointLayout.Optimizer, e.Message);
+        Assert.Contains(optimizer, e.Message);
     }
 
     [Fact]

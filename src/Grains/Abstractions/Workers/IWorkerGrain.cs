@@ -26,4 +26,30 @@ public interface IWorkerGrain : IGrainWithIntegerKey
     /// and returns each round trip in microseconds: the control-plane latency between two GPU hosts.</summary>
     [Alias("time-peer")]
     Task<double[]> TimePeerCallsAsync(int peerGpu, int calls);
+
+    // --- training (the job grain drives these)
+
+    /// <summary>Opens the TCPStore of a new world on this worker's host (it will be rank 0) and returns its address.</summary>
+    [Alias("open-rendezvous")]
+    Task<RendezvousAddress> OpenRendezvousAsync(string jobId, string worldId);
+
+    /// <summary>Starts training its rank of a world on the GPU's dedicated thread; returns once the work is queued.</summary>
+    [Alias("start")]
+    Task StartAsync(WorkerAssignment assignment);
+
+    /// <summary>Stops the job's training at the next step boundary (a no-op when it runs another job or none).</summary>
+    [Alias("stop")]
+    Task StopAsync(string jobId, string reason);
+
+    /// <summary>Checkpoints the job at the next step boundary (a no-op when it runs another job or none).</summary>
+    [Alias("request-checkpoint")]
+    Task RequestCheckpointAsync(string jobId);
+
+    /// <summary>Tears the world down now: aborts its communicator so no rank waits on a dead peer, and keeps the replica
+    /// at its last completed step (the job may form a new world from the survivors).</summary>
+    [Alias("abort")]
+    Task AbortAsync(string jobId, string worldId, string reason);
+
+    [Alias("status")]
+    Task<WorkerStatus> GetStatusAsync();
 }

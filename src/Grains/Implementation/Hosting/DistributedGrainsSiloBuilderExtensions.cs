@@ -1,3 +1,5 @@
+using Distributed.Grains.Checkpoints;
+using Distributed.Grains.Jobs;
 using Distributed.Grains.Messaging;
 using Distributed.Grains.Placement;
 using Distributed.Grains.Workers;
@@ -23,11 +25,19 @@ public static class DistributedGrainsSiloBuilderExtensions
     {
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloGpus.MetadataKey] = SiloGpus.Format(gpus) });
         silo.AddPlacementDirector<GpuPlacementStrategy, GpuPlacementDirector>();
+        silo.AddPlacementDirector<CoordinatorPlacementStrategy, CoordinatorPlacementDirector>();
         var services = silo.Services;
         services.AddOptions<GpuPlacementOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<GpuHostOptions>().Configure(o => o.Gpus = gpus);
         services.AddSingleton<GpuReplicaHost>();
+        // Configuration sections "Workers" and "Jobs" (appsettings.json, DISTRIBUTED_Workers__CollectiveTimeout=00:00:30, ...).
+        services.AddOptions<TrainingWorkerOptions>().BindConfiguration(TrainingWorkerOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TrainingWorkerOptions>>(new ProblemsValidator<TrainingWorkerOptions>(o => o.Problems()));
+        services.AddOptions<JobGrainOptions>().BindConfiguration(JobGrainOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<JobGrainOptions>>(new ProblemsValidator<JobGrainOptions>(o => o.Problems()));
+        // Each rank's checkpoint upload; the CheckpointGrain itself is found by Orleans like every grain class.
+        services.AddSingleton<RankCheckpointWriter>();
 
         // Grain state as System.Text.Json without type names (Orleans' default blob format is Newtonsoft JSON with
         // assembly-qualified "$type" names, which break when a type is renamed or moved). Registered as the default

@@ -18,6 +18,8 @@ public static class CheckpointReader
     /// </summary>
     public static async Task<(ICheckpointStore Store, string Name)> ResolveAsync(string path, CancellationToken cancellationToken = default)
     {
+        if (path.StartsWith(CheckpointStores.BlobScheme, StringComparison.Ordinal))
+            return await ResolveBlobAsync(path.TrimEnd('/'), cancellationToken).ConfigureAwait(false);
         var full = Path.GetFullPath(path);
         if (!Directory.Exists(full))
             throw new JobException($"--resume {path}: no such folder; give a checkpoint (a run's {CheckpointLayout.Folder}/step-N) or a run's output folder");
@@ -42,6 +44,19 @@ public static class CheckpointReader
         return (store, newest);
     }
 
+    // blob://CONTAINER/PREFIX/step-N is that checkpoint (LoadAsync refuses it when uncommitted); blob://CONTAINER/PREFIX the newest committed one there.
+    private static async Task<(ICheckpointStore Store, string Name)> ResolveBlobAsync(string location, CancellationToken cancellationToken)
+    {
+        var slash = location.LastIndexOf('/');
+        var last = location[(slash + 1)..];
+        if (slash > CheckpointStores.BlobScheme.Length && CheckpointLayout.StepOf(last) is not null)
+            return (CheckpointStores.Open(location[..slash]), last);
+        var store = CheckpointStores.Open(location);
+        var newest = await LastCommittedAsync(store, cancellationToken).ConfigureAwait(false)
+            ?? throw new JobException($"--resume {location}: no committed checkpoint there (checkpoints are step-N prefixes with a {CheckpointLayout.CommitMarker} manifest)");
+        return (store, newest);
+    }
+
     /// <summary>The newest checkpoint of the store that has its commit marker, or null.</summary>
     public static async Task<string?> LastCommittedAsync(ICheckpointStore store, CancellationToken cancellationToken = default)
     {
@@ -58,46 +73,90 @@ public static class CheckpointReader
         return best;
     }
 
-    /// <summary>Loads a committed checkpoint into host memory, checking each file against the marker.</summary>
+    /// <summary>
+    /// Loads a committed checkpoint into host memory, whatever world wrote it, checking each file against the
+    /// manifest (size and SHA-256). An uncommitted checkpoint is refused, naming the last committed one.
+    /// </summary>
     public static async Task<TrainingSnapshot> LoadAsync(ICheckpointStore store, string name, CancellationToken cancellationToken = default)
     {
         var where = store.Describe(name);
-        if (!await store.ExistsAsync(name, CheckpointLayout.CommitMarker, cancellationToken).ConfigureAwait(false))
-            throw new JobException($"{where} is not a committed checkpoint (no {CheckpointLayout.CommitMarker} marker): it is never loaded");
-        using var marker = JsonDocument.Parse(await File.ReadAllBytesAsync(await store.FetchAsync(name, CheckpointLayout.CommitMarker, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false));
-        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in marker.RootElement.GetProperty("files").EnumerateObject())
+        var manifest = await CheckpointManifest.ReadAsync(store, name, cancellationToken).ConfigureAwait(false);
+        if (manifest is null)
         {
-            var path = await store.FetchAsync(name, file.Name, cancellationToken).ConfigureAwait(false);
-            var bytes = file.Value.GetProperty("bytes").GetInt64();
+            var exists = (await store.ListAsync(cancellationToken).ConfigureAwait(false)).Contains(name);
+            var last = await LastCommittedAsync(store, cancellationToken).ConfigureAwait(false);
+            throw new JobException(
+                (exists
+                    ? $"{where} is not a committed checkpoint (no {CheckpointLayout.CommitMarker} marker): it was not completely written (its writer stopped or died while saving it) and is never loaded; "
+                    : $"{where}: no such checkpoint; ")
+                + (last is null ? $"there is no committed checkpoint in {store.Location}" : $"the last committed checkpoint is {store.Describe(last)}"));
+        }
+        try
+        {
+            return await LoadAsync(store, name, manifest, where, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await store.ReleaseAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<TrainingSnapshot> LoadAsync(ICheckpointStore store, string name, CheckpointManifest manifest, string where, CancellationToken cancellationToken)
+    {
+        var paths = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in manifest.Files)
+        {
+            string path;
+            try
+            {
+                path = await store.FetchAsync(name, file.File, cancellationToken).ConfigureAwait(false);
+            }
+            catch (FileNotFoundException)
+            {
+                throw new JobException($"checkpoint {where} is damaged: {file.File}, which its manifest lists, is missing; resume from another checkpoint");
+            }
             var length = new FileInfo(path).Length;
-            if (length != bytes)
-                throw new JobException($"checkpoint {where} is damaged: {file.Name} is {length} bytes, its commit marker says {bytes}; resume from another checkpoint");
+            if (length != file.Bytes)
+                throw new JobException($"checkpoint {where} is damaged: {file.File} is {length} bytes, its commit marker says {file.Bytes}; resume from another checkpoint");
             await using (var stream = File.OpenRead(path))
             {
                 var sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
-                if (sha != file.Value.GetProperty("sha256").GetString())
-                    throw new JobException($"checkpoint {where} is damaged: {file.Name} does not have the SHA-256 its commit marker records; resume from another checkpoint");
+                if (sha != file.Sha256)
+                    throw new JobException($"checkpoint {where} is damaged: {file.File} does not have the SHA-256 its commit marker records (sha mismatch); resume from another checkpoint");
             }
-            paths[file.Name] = path;
+            paths[file.File] = path;
         }
         string PathOf(string file) => paths.TryGetValue(file, out var p) ? p : throw new JobException($"checkpoint {where}: its commit marker lists no {file}");
         using var state = JsonDocument.Parse(await File.ReadAllBytesAsync(PathOf(CheckpointLayout.TrainerState), cancellationToken).ConfigureAwait(false));
         var root = state.RootElement;
         var version = root.GetProperty("format_version").GetInt32();
-        if (version != CheckpointLayout.FormatVersion)
-            throw new JobException($"checkpoint {where} has format version {version}; this build reads version {CheckpointLayout.FormatVersion}");
+        if (version is < CheckpointLayout.OldestReadableVersion or > CheckpointLayout.FormatVersion)
+            throw new JobException($"checkpoint {where} has format version {version}; this build reads versions {CheckpointLayout.OldestReadableVersion} to {CheckpointLayout.FormatVersion}");
         var job = JobFile.Parse(root.GetProperty("job").GetRawText(), $"{where}/{CheckpointLayout.TrainerState}");
         var cursor = DataCursor.FromJson(root.GetProperty("cursor").GetRawText());
         List<HostTensor> Read(string file)
         {
-            if (!paths.ContainsKey(file)) return [];
             using var source = SafetensorsFile.Open(PathOf(file));
             return HostTensor.ReadAll(source);
         }
+        List<HostTensor> ReadAll(string single, string shardPrefix) =>
+        [
+            .. paths.ContainsKey(single) ? Read(single) : [],
+            .. paths.Keys.Where(f => CheckpointLayout.IsShard(f, shardPrefix)).Order(StringComparer.Ordinal).SelectMany(Read),
+        ];
+        var model = ReadAll(CheckpointLayout.Model, CheckpointLayout.ModelShardPrefix);
+        if (paths.ContainsKey(CheckpointLayout.ModelIndex))
+        {
+            // The index is what other tools follow: it must name exactly the tensors of the listed shards.
+            using var index = ShardedSafetensors.Open(PathOf(CheckpointLayout.ModelIndex));
+            var unlisted = index.WeightMap.Values.Distinct().Where(f => !paths.ContainsKey(f)).ToList();
+            if (unlisted.Count > 0 || !index.Names.Order(StringComparer.Ordinal).SequenceEqual(model.Select(t => t.Name).Order(StringComparer.Ordinal)))
+                throw new JobException($"checkpoint {where} is damaged: {CheckpointLayout.ModelIndex} does not match the model shards its manifest lists; resume from another checkpoint");
+        }
         return new TrainingSnapshot(job, root.GetProperty("step").GetInt64(), cursor, root.GetProperty("model_type").GetString()!,
             await File.ReadAllBytesAsync(PathOf(CheckpointLayout.Config), cancellationToken).ConfigureAwait(false),
-            Read(CheckpointLayout.Model), Read(CheckpointLayout.Objective), Read(CheckpointLayout.Optimizer));
+            model, paths.ContainsKey(CheckpointLayout.Objective) ? Read(CheckpointLayout.Objective) : [],
+            ReadAll(CheckpointLayout.Optimizer, CheckpointLayout.OptimizerShardPrefix));
     }
 
     /// <summary>A folder that holds checkpoint files or is named like one (step-N) is a checkpoint, committed or not.</summary>

@@ -1,8 +1,12 @@
+using Distributed.Trainer.Checkpoint;
 using Distributed.Trainer.Data;
 
 namespace Distributed.Trainer.Training.Checkpoints;
 
-/// <summary>Checkpoints as sub-directories of a local directory; each file is written to a temporary name, flushed and renamed.</summary>
+/// <summary>
+/// Checkpoints as sub-folders of a local folder. Each file is written to a temporary name, flushed and renamed; the
+/// manifest is created by a hard link, which never replaces an existing one.
+/// </summary>
 public sealed class LocalCheckpointStore(string root) : ICheckpointStore
 {
     public string Location { get; } = Path.GetFullPath(root);
@@ -12,11 +16,16 @@ public sealed class LocalCheckpointStore(string root) : ICheckpointStore
     public Task WriteAsync(string checkpoint, string file, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default) =>
         new LocalDirectoryShardStore(Describe(checkpoint)).WriteAtomicAsync(file, write, cancellationToken);
 
+    public Task<bool> TryCreateAsync(string checkpoint, string file, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default) =>
+        AtomicFile.TryCreateAsync(Path.Combine(Describe(checkpoint), file), write, cancellationToken);
+
     public Task<string> FetchAsync(string checkpoint, string file, CancellationToken cancellationToken = default)
     {
         var path = Path.Combine(Describe(checkpoint), file);
         return File.Exists(path) ? Task.FromResult(path) : Task.FromException<string>(new FileNotFoundException($"{path}: missing", path));
     }
+
+    public Task ReleaseAsync(string checkpoint, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     public Task<bool> ExistsAsync(string checkpoint, string file, CancellationToken cancellationToken = default) =>
         Task.FromResult(File.Exists(Path.Combine(Describe(checkpoint), file)));

@@ -1,0 +1,303 @@
+using System.Diagnostics;
+using Distributed.Grains.Checkpoints;
+using Distributed.Grains.Data;
+using Distributed.Grains.Jobs;
+using Distributed.Trainer.Collectives;
+using Distributed.Trainer.Data;
+using Distributed.Trainer.Objectives;
+using Distributed.Trainer.Torch;
+using Distributed.Trainer.Training;
+using Distributed.Trainer.Training.Checkpoints;
+using Microsoft.Extensions.Logging;
+
+namespace Distributed.Grains.Workers;
+
+/// <summary>
+/// One rank of one world on one GPU slot: the training loop that runs on the slot's dedicated thread, and what
+/// other threads may see or ask of it (state, step, stop, abort). It belongs to the slot, not to the worker grain, so
+/// it goes on when the grain re-activates.
+/// </summary>
+internal sealed partial class WorkerRun
+{
+    private readonly GpuSlot _slot;
+    private readonly WorkerAssignment _assignment;
+    private readonly TrainingWorkerOptions _options;
+    private readonly IGrainFactory _grains;
+    private readonly RankCheckpointWriter _checkpoints;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _log;
+    private volatile bool _stopRequested;
+    private volatile bool _checkpointRequested;
+    private Task? _pendingCheckpoint;
+    private volatile WorkerState _state = WorkerState.Joining;
+    private volatile ProcessGroup? _group;
+    private long _step;
+    private long _lastStepTicks;
+
+    public WorkerRun(GpuSlot slot, WorkerAssignment assignment, TrainingWorkerOptions options, IGrainFactory grains, RankCheckpointWriter checkpoints,
+        ILoggerFactory loggers)
+    {
+        _checkpoints = checkpoints;
+        _slot = slot;
+        _assignment = assignment;
+        _options = options;
+        _grains = grains;
+        _loggers = loggers;
+        _log = loggers.CreateLogger<WorkerRun>();
+    }
+
+    public WorkerAssignment Assignment => _assignment;
+
+    public string JobId => _assignment.JobId;
+
+    public string WorldId => _assignment.WorldId;
+
+    public WorkerState State
+    {
+        get => _state;
+        private set => _state = value;
+    }
+
+    public string? Error { get; private set; }
+
+    /// <summary>The device it trains on (cpu, cuda:N), once known.</summary>
+    public string Device { get; private set; } = "";
+
+    public long Step => Interlocked.Read(ref _step);
+
+    public DateTimeOffset? LastStep => Interlocked.Read(ref _lastStepTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
+    public bool IsActive => State is WorkerState.Joining or WorkerState.Training or WorkerState.Stopping;
+
+    /// <summary>Stop at the next step boundary (every rank agrees on which one).</summary>
+    public void RequestStop()
+    {
+        _stopRequested = true;
+        if (State == WorkerState.Training) State = WorkerState.Stopping;
+    }
+
+    /// <summary>Checkpoint at the next step boundary (every rank agrees on which one).</summary>
+    public void RequestCheckpoint() => _checkpointRequested = true;
+
+    /// <summary>Tears the communicator down now: a collective in progress fails at once, so no rank waits on a dead peer.</summary>
+    public void Abort()
+    {
+        _stopRequested = true;
+        try
+        {
+            _group?.Abort();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogAbortFailed(_log, JobId, _assignment.Rank, e.Message);
+        }
+    }
+
+    /// <summary>The whole run, on the slot's dedicated thread.</summary>
+    public void Run()
+    {
+        var a = _assignment;
+        using var logScope = _log.BeginScope(new Dictionary<string, object> { ["JobId"] = a.JobId, ["Rank"] = a.Rank, ["WorldId"] = a.WorldId });
+        var reporter = new WorkerReporter(_grains, a.JobId, _options.ReportRetryFor, _log);
+        CollectiveGradientSync? sync = null;
+        TrainingSession? session = null;
+        try
+        {
+            var job = JobFile.Parse(a.Spec.JobFileJson, $"job {a.JobId}");
+            var device = job.Device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? Trainer.Torch.Device.Cuda(_slot.LocalDevice) : Trainer.Torch.Device.Cpu;
+            job = job with { Device = device.ToString() };
+            Device = job.Device;
+            if (!device.IsCuda)
+            {
+                // libtorch's intra-op threads are set per thread here (OpenMP): each CPU worker of this process takes its share of the cores.
+                var threads = LibTorch.ConfigureThreads(_slot.CpuThreads);
+                LogThreads(_log, a.JobId, a.Rank, threads.IntraOp);
+            }
+            if (a.WorldSize > 1)
+            {
+                var rendezvous = new Rendezvous(a.StoreHost, a.StorePort, a.WorldId, a.Rank, a.WorldSize, _options.CollectiveTimeout) { JoinTimeout = _options.JoinTimeout };
+                _group = ProcessGroup.Join(rendezvous, device, a.Rank == 0 ? _slot.RendezvousStore : null);
+                sync = new CollectiveGradientSync(_group, _options.CollectiveTimeout, CollectiveGradientSync.CanOverlap(job));
+            }
+            TrainingSnapshot? resume = null;
+            if (a.RestoreFrom is { } name)
+            {
+                resume = CheckpointLoader.LoadAsync(Location, name, CancellationToken.None).GetAwaiter().GetResult();
+                LogRestored(_log, a.JobId, a.Rank, name, resume.Step);
+            }
+            session = TrainingSession.CreateAsync(job, new WorldInfo(a.Rank, a.WorldSize), sync, _loggers, resume).GetAwaiter().GetResult();
+            Interlocked.Exchange(ref _step, session.StepCount);
+            var train = session.Objective.Train;
+            if (a.Rank == 0) reporter.DataStarted(Position(session.Cursor, session.StepCount), train.Count, job.Batch);
+            State = _stopRequested ? WorkerState.Stopping : WorkerState.Training;
+            LogStarted(_log, a.JobId, a.WorldId, a.Rank, a.WorldSize, session.StepCount, job.Steps, device.ToString());
+            if (session.StepCount == 0) Evaluate(session, reporter);
+            Train(job, session, reporter);
+            if (session.StepCount >= job.Steps)
+            {
+                if (job.EvalEvery == 0 || session.StepCount % job.EvalEvery != 0) Evaluate(session, reporter);
+                // The final model: a checkpoint like the others (every rank writes its share), committed before the job ends.
+                Checkpoint(session);
+            }
+            WaitForCheckpoint();
+            LogEnded(_log, a.JobId, a.Rank, session.StepCount, job.Steps);
+            reporter.Finished(a.WorldId, a.Rank, session.StepCount);
+            State = WorkerState.Idle;
+        }
+        catch (Exception e)
+        {
+            Error = e.Message;
+            State = WorkerState.Failed;
+            LogRunFailed(_log, e, a.JobId, a.Rank, Step);
+            reporter.Failure(a.WorldId, a.Rank, $"{e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
+            WaitForCheckpoint();
+            session?.Dispose();
+            sync?.Dispose();
+            var group = _group;
+            _group = null;
+            group?.Dispose();
+            if (a.Rank == 0) _slot.CloseRendezvous();
+            // Reports still queued are delivered in the background; the thread is free for the next run.
+            _ = reporter.DisposeAsync().AsTask();
+        }
+    }
+
+    private void Train(JobFile job, TrainingSession session, WorkerReporter reporter)
+    {
+        var a = _assignment;
+        var train = session.Objective.Train;
+        double flopsPerToken = (4.0 * session.ParameterCount) + (2.0 * session.TrainableParameterCount);
+        while (session.StepCount < job.Steps)
+        {
+            var before = session.Cursor;
+            var positions = RankSlice.StepPositions(before, a.Rank, a.WorldSize, job.Batch, train.Count);
+            var m = session.Step();
+            // Every rank decides together whether to stop here: a rank that stopped alone would leave the others
+            // waiting in the next step's all-reduce.
+            var clock = Stopwatch.StartNew();
+            var (stop, checkpointNow) = Agree();
+            var agreeSeconds = clock.Elapsed.TotalSeconds;
+            var every = a.Spec.Checkpoints.EverySteps;
+            // The last step's checkpoint is the final model, written after the final evaluation.
+            var checkpointSeconds = (checkpointNow || (every > 0 && m.Step % every == 0)) && m.Step < job.Steps ? Checkpoint(session) : 0;
+            var seconds = m.Seconds + agreeSeconds + checkpointSeconds;
+            double? mfu = job.PeakTflops is { } peak ? m.Tokens * flopsPerToken / (seconds * peak * 1e12) : null;
+            var now = DateTimeOffset.UtcNow;
+            Interlocked.Exchange(ref _step, m.Step);
+            Interlocked.Exchange(ref _lastStepTicks, now.UtcTicks);
+            reporter.Step(
+                new StepReport(a.WorldId, a.Rank, _slot.Gpu, m.Step, m.Loss, m.Lr, m.GradNorm, m.Samples, m.Tokens, m.Tokens / seconds,
+                    m.DataSeconds, m.ComputeSeconds, m.SyncSeconds + agreeSeconds, m.OptimizerSeconds, checkpointSeconds, mfu, now, Environment.WorkingSet),
+                new StepSlice(m.Step, m.Epoch, a.Rank, a.WorldId, positions),
+                a.WorldSize, Position(session.Cursor, m.Step));
+            if (m.Step % job.LogEvery == 0 || m.Step == job.Steps)
+                LogStep(_log, a.JobId, a.Rank, m.Step, job.Steps, m.Loss, m.GradNorm, m.Lr, m.Tokens / seconds);
+            if (job.EvalEvery > 0 && m.Step % job.EvalEvery == 0) Evaluate(session, reporter);
+            if (stop) break;
+        }
+    }
+
+    // Stop and checkpoint requests reach the ranks at different times; one all-reduce of the flags per step makes every
+    // rank act on them at the same step boundary (a rank that stopped alone would leave the others waiting).
+    private (bool Stop, bool Checkpoint) Agree()
+    {
+        Span<double> flags = [_stopRequested ? 1 : 0, _checkpointRequested ? 1 : 0];
+        if (_group is { } group) group.AllReduceSum(flags);
+        if (flags[1] > 0) _checkpointRequested = false;
+        return (flags[0] > 0, flags[1] > 0);
+    }
+
+    /// <summary>The job's checkpoint location: its own folder (or blob prefix) under the spec's storage.</summary>
+    private string Location => JobStorage.Location(_assignment.Spec.Storage, JobId);
+
+    // Begins the checkpoint of this step boundary, snapshots the replica to host memory (the stall, returned in seconds)
+    // and writes this rank's share in the background. One write at a time: the previous one has had every_steps steps.
+    private double Checkpoint(TrainingSession session)
+    {
+        var a = _assignment;
+        var policy = a.Spec.Checkpoints;
+        var clock = Stopwatch.StartNew();
+        WaitForCheckpoint();
+        CheckpointPlan plan;
+        try
+        {
+            plan = _grains.GetGrain<ICheckpointGrain>(JobId).BeginAsync(Location, session.StepCount, a.WorldSize, Math.Max(1, policy.KeepLast),
+                policy.KeepEvery, policy.EverySteps).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The checkpoint grain is unreachable (its silo moving): training goes on; the next checkpoint tries again.
+            LogCheckpointSkipped(_log, JobId, a.Rank, session.StepCount, e.Message);
+            return clock.Elapsed.TotalSeconds;
+        }
+        var snapshot = session.Snapshot();
+        var stall = clock.Elapsed.TotalSeconds;
+        _pendingCheckpoint = Task.Run(async () =>
+        {
+            try
+            {
+                await _checkpoints.WriteAsync(JobId, plan, a.Rank, snapshot, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogCheckpointFailed(_log, JobId, a.Rank, plan.Step, e.Message);
+            }
+        });
+        LogCheckpointing(_log, JobId, a.Rank, plan.Step, stall);
+        return stall;
+    }
+
+    private void WaitForCheckpoint()
+    {
+        var pending = _pendingCheckpoint;
+        _pendingCheckpoint = null;
+        pending?.GetAwaiter().GetResult();
+    }
+
+    // Every rank evaluates its share of the held-out samples (the sums are all-reduced); rank 0 reports.
+    private void Evaluate(TrainingSession session, WorkerReporter reporter)
+    {
+        var e = session.Evaluate();
+        if (_assignment.Rank != 0) return;
+        LogEvaluated(_log, JobId, session.StepCount, e.Loss);
+        reporter.Evaluation(WorldId, new EvaluationReport(session.StepCount, e.Loss, [.. e.Metrics.Select(x => new Metric(x.Name, x.Value))], e.Samples, DateTimeOffset.UtcNow));
+    }
+
+    private static DataPosition Position(DataCursor cursor, long step) => new(cursor.DatasetId, cursor.Seed, cursor.Epoch, cursor.Consumed, step);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} rank {Rank}: {IntraOp} CPU threads")]
+    private static partial void LogThreads(ILogger logger, string jobId, int rank, int intraOp);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: world {WorldId} rank {Rank}/{WorldSize} trains from step {Step} to {Steps} on {Device}")]
+    private static partial void LogStarted(ILogger logger, string jobId, string worldId, int rank, int worldSize, long step, int steps, string device);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId} rank {Rank}: step {Step}/{Steps} loss {Loss:F4} grad-norm {GradNorm:F3} lr {Lr:E2} {TokensPerSecond:N0} tok/s")]
+    private static partial void LogStep(ILogger logger, string jobId, int rank, long step, int steps, double loss, double gradNorm, double lr, double tokensPerSecond);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: held-out loss at step {Step}: {Loss:F4}")]
+    private static partial void LogEvaluated(ILogger logger, string jobId, long step, double loss);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} rank {Rank}: ended at step {Step} of {Steps}")]
+    private static partial void LogEnded(ILogger logger, string jobId, int rank, long step, int steps);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} rank {Rank} failed at step {Step}")]
+    private static partial void LogRunFailed(ILogger logger, Exception e, string jobId, int rank, long step);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} rank {Rank}: abort failed: {Error}")]
+    private static partial void LogAbortFailed(ILogger logger, string jobId, int rank, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} rank {Rank}: restored checkpoint {Checkpoint} (step {Step})")]
+    private static partial void LogRestored(ILogger logger, string jobId, int rank, string checkpoint, long step);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId} rank {Rank}: checkpoint of step {Step} snapshotted in {Seconds:F3} s, writing in the background")]
+    private static partial void LogCheckpointing(ILogger logger, string jobId, int rank, long step, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} rank {Rank}: no checkpoint at step {Step}: {Error}")]
+    private static partial void LogCheckpointSkipped(ILogger logger, string jobId, int rank, long step, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} rank {Rank}: writing the checkpoint of step {Step} failed (it stays uncommitted, never loaded): {Error}")]
+    private static partial void LogCheckpointFailed(ILogger logger, string jobId, int rank, long step, string error);
+}
