@@ -90,7 +90,7 @@ public static class Program
             EvalSamples = 1,
         };
         var build = Stopwatch.StartNew();
-        using var dataset = await Documents(shape.Vocabulary, seqLen, (batch * totalSteps) + 8);
+        using var dataset = await DocumentsAsync(shape.Vocabulary, seqLen, (batch * totalSteps) + 8);
         using var session = await TrainingSession.CreateAsync(job, WorldInfo.Single, data: JobData.FromDataset(dataset, "synthetic random tokens"));
         Console.Error.WriteLine($"checkpoint-bench: built {size} ({session.ParameterCount:N0} parameters) on {device} in {build.Elapsed.TotalSeconds:F1} s");
         var writer = new CheckpointWriter(new LocalCheckpointStore(output), keep: 1, NullLogger<CheckpointWriter>.Instance);
@@ -184,7 +184,7 @@ public static class Program
         return seconds / steps;
     }
 
-    private static async Task<TokenizedDataset> Documents(int vocabulary, int seqLen, int count)
+    private static async Task<TokenizedDataset> DocumentsAsync(int vocabulary, int seqLen, int count)
     {
         var rng = new SplitMix64(SplitMix64.Derive(1, 0xC4EC));
         var documents = new List<int[]>(count);
