@@ -148,6 +148,25 @@ public sealed class CheckpointGrainTests(ClusterFixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Parts_that_are_not_in_storage_or_lack_rank_0s_files_are_abandoned_not_committed()
+    {
+        var job = NewJob();
+        var grain = fixture.Grains.GetGrain<ICheckpointGrain>(job);
+        var plan = await grain.BeginAsync(_dir, 1, 1, 2, 0, 1);
+        var info = await grain.PartWrittenAsync(plan.Name, 0, [new CheckpointFile("model-00001-of-00001.safetensors", 10, new string('0', 64))], 0.1);
+        Assert.True(info is { Committed: false, Abandoned: true }, $"a report of files that are not there gave {info}");
+        Assert.Null(await grain.LatestCommittedAsync());
+
+        // Rank 0's files written, but reported without trainer_state.json: it could never load.
+        plan = await grain.BeginAsync(_dir, 2, 1, 2, 0, 1);
+        var files = await CheckpointParts.WriteAsync(new LocalCheckpointStore(_dir), plan.Name, SyntheticSnapshot.Create(2), 1, 0);
+        info = await grain.PartWrittenAsync(plan.Name, 0,
+            [.. files.Where(f => f.File != CheckpointLayout.TrainerState).Select(f => new CheckpointFile(f.File, f.Bytes, f.Sha256))], 0.1);
+        Assert.True(info is { Committed: false, Abandoned: true }, $"a report without trainer_state.json gave {info}");
+        Assert.False(Directory.Exists(Path.Combine(_dir, plan.Name)));
+    }
+
+    [Fact]
     public async Task A_writer_killed_mid_upload_leaves_a_checkpoint_that_is_never_loaded_and_a_later_one_commits()
     {
         await using var azurite = await AzuriteServer.StartAsync();

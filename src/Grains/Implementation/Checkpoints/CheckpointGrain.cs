@@ -105,10 +105,16 @@ public sealed partial class CheckpointGrain(
         {
             if (!await store.ExistsAsync(record.Name, entry.File)) missing.Add(entry.File);
         }
-        if (duplicate is not null || missing.Count > 0 || entries.Count == 0)
+        // Rank 0's small files are what every load needs first; without them the checkpoint could never load.
+        var absent = new[] { CheckpointLayout.Config, CheckpointLayout.TrainerState, CheckpointLayout.ModelIndex }
+            .Where(f => entries.All(e => e.File != f)).ToList();
+        string? problem = duplicate is not null ? $"two ranks wrote {duplicate.Key}"
+            : missing.Count > 0 ? $"reported files are not in storage: {string.Join(", ", missing)}"
+            : absent.Count > 0 ? $"no rank reported {string.Join(", ", absent)}"
+            : null;
+        if (problem is not null)
         {
-            await DeleteAsync(record, duplicate is not null ? $"two ranks wrote {duplicate.Key}"
-                : missing.Count > 0 ? $"reported files are not in storage: {string.Join(", ", missing)}" : "no rank wrote a file");
+            await DeleteAsync(record, problem);
             return;
         }
         var manifest = new CheckpointManifest(record.Step, record.WorldSize, entries);
