@@ -14,7 +14,8 @@
 #        bash infra/gpu/autocompressor-ddp.sh --summarize DIR   (the tables again, from DIR/ddp.jsonl)
 # Environment: SIZES ("1.3b 2.7b"), LENGTHS ("6144 30720"), STEPS_SHORT (5), STEPS_LONG (3), BUDGET_S (450: no run
 # starts after this many seconds, so the whole call ends within about 9 minutes on 2 H200s; skipped runs are listed),
-# RUN_TIMEOUT_S (150 per run), DST_COMMIT (the commit to record; default: git HEAD of the checkout).
+# RUN_TIMEOUT_S (150 per run), HARD_S (530: a run still going then is stopped, so that the summary is written),
+# DST_COMMIT (the commit to record; default: git HEAD of the checkout).
 # Results under $OUT (or /tmp/out):
 #   ddp-plan.txt              every run's command line, in order
 #   ddp-build.log             the native shim's build, and which collectives it has
@@ -36,18 +37,20 @@ out, commit, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rows = [json.loads(l) for l in open(f"{out}/ddp.jsonl") if l.strip()]
 ok = [r for r in rows if not r.get("failed") and not r.get("skipped")]
 ref = next((r for r in ok if r["impl"] == "ddp"), {})
+def planned(r, impl, size, tokens, world):
+    return r["impl"] == impl and r["plan_size"] == size and r["plan_tokens"] == tokens and r["plan_world"] == world
 def pick(impl, size, tokens, world):
-    return next((r for r in ok if r["impl"] == impl and r["size"] == size and r["doc_tokens"] == tokens and r["world"] == world), None)
+    return next((r for r in ok if planned(r, impl, size, tokens, world)), None)
 def state(impl, size, tokens, world):  # why a side has no result: "failed", "skipped" or "-" (not planned)
-    raw = next((r for r in rows if r["impl"] == impl and r["size"] == size and r["doc_tokens"] == tokens and r["world"] == world), None)
+    raw = next((r for r in rows if planned(r, impl, size, tokens, world)), None)
     return "-" if raw is None else "skipped" if raw.get("skipped") else "failed"
-def workload(r):
-    return None if r is None else (r["size"], r["substeps"], r["seglen"], r["kappa"], r["world"])
+def workload(r):  # what a side reports it ran
+    return (r["size"], r["world"], r["substeps"] * 2 * r["seglen"], r["substeps"], r["seglen"], r["kappa"])
 keys = []
 for r in rows:
-    k = (r["size"], r["doc_tokens"])
+    k = (r["plan_size"], r["plan_tokens"])
     if k not in keys: keys.append(k)
-worlds = sorted({r["world"] for r in rows})
+worlds = sorted({r["plan_world"] for r in rows})
 head = (f"AutoCompressor data-parallel training, {n} x {ref.get('gpu', '?')}, torch {ref.get('torch', '?')}, NCCL {ref.get('nccl', '?')}, "
         f"NCCL_NVLS_ENABLE={os.environ.get('NCCL_NVLS_ENABLE', '0')}, commit {commit}, {datetime.date.today().isoformat()}")
 lines = [head, "", "| OPT | document | world | ours tokens/s | DDP tokens/s | ours / DDP | ours peak GiB (per rank) | DDP peak GiB (rank 0) | ours exposed all-reduce | same workload |",
@@ -57,14 +60,15 @@ summary = {"commit": commit, "gpus": n, "device": ref.get("gpu"), "torch": ref.g
 for size, tokens in keys:
     for w in worlds:
         o, d = pick("ours", size, tokens, w), pick("ddp", size, tokens, w)
-        if o is None and d is None and not any(x["size"] == size and x["doc_tokens"] == tokens and x["world"] == w for x in rows): continue
+        if not any(planned(x, i, size, tokens, w) for x in rows for i in ("ours", "ddp")): continue
         ratio = o["tokens_per_s"] / d["tokens_per_s"] if o and d else None
-        same = "yes" if o and d and workload(o) == workload(d) else ("MISMATCH" if o and d else "-")
+        # Both sides must report the planned model, world and document, cut alike.
+        same = "-" if not (o and d) else "yes" if workload(o) == workload(d) and workload(o)[:3] == (size, w, tokens) else \
+            f"MISMATCH: ours {workload(o)}, DDP {workload(d)}"
         summary["rows"].append({"size": size, "doc_tokens": tokens, "world": w, "ours": o and o["tokens_per_s"], "ddp": d and d["tokens_per_s"],
                                 "ratio": ratio, "ours_peak_gib_per_rank": o and o.get("peak_gib_per_rank"), "ddp_peak_gib": d and d.get("peak_gib"),
                                 "ours_allreduce_share": o and o.get("allreduce_share"), "same_workload": same})
-        r = o or d or {}
-        cells = [size, f"{tokens:,} ({r['substeps']} x 2 x {r['seglen']})" if "substeps" in r else f"{tokens:,}", str(w),
+        cells = [size, f"{tokens:,} ({tokens // 3072} x 2 x 1536)", str(w),
                  f"{o['tokens_per_s']:,.0f}" if o else state("ours", size, tokens, w), f"{d['tokens_per_s']:,.0f}" if d else state("ddp", size, tokens, w),
                  f"**{ratio:.2f}**" if ratio else "-", "/".join(str(x) for x in o.get("peak_gib_per_rank") or []) if o else "-",
                  str(d["peak_gib"]) if d else "-", f"{100 * o['allreduce_share']:.1f}%" if o else "-", same]
@@ -106,7 +110,7 @@ case "${2:-}" in
   *) echo "autocompressor-ddp: unknown argument '$2' (expected --dry-run)"; exit 2 ;;
 esac
 sizes="${SIZES:-1.3b 2.7b}" lengths="${LENGTHS:-6144 30720}"
-steps_short="${STEPS_SHORT:-5}" steps_long="${STEPS_LONG:-3}" budget="${BUDGET_S:-450}" run_timeout="${RUN_TIMEOUT_S:-150}"
+steps_short="${STEPS_SHORT:-5}" steps_long="${STEPS_LONG:-3}" budget="${BUDGET_S:-450}" run_timeout="${RUN_TIMEOUT_S:-150}" hard="${HARD_S:-530}"
 for s in $sizes; do
   case "$s" in 125m|350m|1.3b|2.7b|6.7b) ;; *) echo "autocompressor-ddp: SIZES has '$s': the reference knows 125m, 350m, 1.3b, 2.7b, 6.7b"; exit 2 ;; esac
 done
@@ -114,7 +118,7 @@ for l in $lengths; do
   [[ "$l" =~ ^[1-9][0-9]*$ ]] && [ $((l % 3072)) -eq 0 ] ||
     { echo "autocompressor-ddp: LENGTHS has '$l': a document is whole substeps of 2 segments x 1,536 tokens, a multiple of 3,072"; exit 2; }
 done
-for v in steps_short steps_long budget run_timeout; do
+for v in steps_short steps_long budget run_timeout hard; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "autocompressor-ddp: ${v^^} '${!v}' must be a positive whole number"; exit 2; }
 done
 worlds="1"; [ "$n" -gt 1 ] && worlds="1 $n"
@@ -151,7 +155,7 @@ command_for() { # command_for IMPL SIZE TOKENS WORLD [PORT]: the command line (o
 mkdir -p "$out"
 {
   echo "autocompressor-ddp: N=$n worlds ($worlds) sizes ($sizes) lengths ($lengths); steps $steps_short (<= 6,144 tokens) / $steps_long, 2 warm-up each side;"
-  echo "budget: no run starts after ${budget} s; each run at most ${run_timeout} s. NCCL_NVLS_ENABLE=0. Runs in order:"
+  echo "budget: no run starts after ${budget} s; each run at most ${run_timeout} s and none past ${hard} s. NCCL_NVLS_ENABLE=0. Runs in order:"
   for p in "${plan[@]}"; do
     set -- $p
     echo "  $1 $2-$3-w$4: $(command_for "$1" "$2" "$3" "$4")"
@@ -180,8 +184,9 @@ record() { # record IMPL SIZE TOKENS WORLD WALL LINE|"" : one line of ddp.jsonl
   python3 - "$@" >> "$out/ddp.jsonl" <<'PY'
 import json, sys
 impl, size, tokens, world, wall, line = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
-d = json.loads(line) if line else {"failed": True, "size": size, "world": world}
-d.update(impl=impl, doc_tokens=tokens, tag=f"{size}-{tokens}-w{world}", wall_s=None if wall == "skipped" else int(wall))
+d = json.loads(line) if line else {"failed": True}
+# What the plan asked for (the summary groups by it); the side's own fields (size, world, substeps, ...) stay as it reported them.
+d.update(impl=impl, plan_size=size, plan_tokens=tokens, plan_world=world, tag=f"{size}-{tokens}-w{world}", wall_s=None if wall == "skipped" else int(wall))
 if wall == "skipped": d.update(skipped=True, failed=False)
 print(json.dumps(d))
 PY
@@ -193,19 +198,21 @@ port=29700
 for p in "${plan[@]}"; do
   set -- $p
   impl=$1 size=$2 tokens=$3 world=$4 tag="$2-$3-w$4"
-  if [ $(($(date +%s) - start)) -ge "$budget" ]; then
-    echo "autocompressor-ddp: $impl $tag skipped: the ${budget} s budget is spent"
+  t0=$(date +%s)
+  limit=$((hard - (t0 - start)))
+  [ "$limit" -gt "$run_timeout" ] && limit=$run_timeout
+  if [ $((t0 - start)) -ge "$budget" ] || [ "$limit" -lt 30 ]; then
+    echo "autocompressor-ddp: $impl $tag skipped: the time budget (BUDGET_S ${budget} s, HARD_S ${hard} s) is spent"
     record "$impl" "$size" "$tokens" "$world" skipped ""
     continue
   fi
-  t0=$(date +%s)
   line=""
   if [ "$impl" = ours ]; then
     port=$((port + 1))
     pids=()
     for r in $(seq 0 $((world - 1))); do
       # shellcheck disable=SC2046
-      timeout "$run_timeout" "$app" --world "$world" --rank "$r" --local-rank "$r" --port "$port" --timeout-s 120 $(args_for "$size" "$tokens") \
+      timeout "$limit" "$app" --world "$world" --rank "$r" --local-rank "$r" --port "$port" --timeout-s 120 $(args_for "$size" "$tokens") \
         > "$out/ours-$tag-rank$r.log" 2>&1 &
       pids+=($!)
     done
@@ -215,7 +222,7 @@ for p in "${plan[@]}"; do
     grep -m1 "ours: " "$out/ours-$tag-rank0.log" | sed "s/^/  $tag /"
   else
     # shellcheck disable=SC2046
-    timeout "$run_timeout" python3 -m torch.distributed.run --standalone --nproc_per_node="$world" "$ref" $(args_for "$size" "$tokens") > "$out/ddp-$tag.log" 2>&1 &&
+    timeout "$limit" python3 -m torch.distributed.run --standalone --nproc_per_node="$world" "$ref" $(args_for "$size" "$tokens") > "$out/ddp-$tag.log" 2>&1 &&
       line="$(grep -oE '\{".*\}$' "$out/ddp-$tag.log" | tail -1)" # rank 0's JSON line, whatever prefix torchrun puts before it
   fi
   wall=$(($(date +%s) - t0))
