@@ -12,7 +12,7 @@
 #
 # Usage: bash infra/gpu/autocompressor-ddp.sh N [--dry-run]     (--dry-run: print the plan and the commands, run nothing)
 #        bash infra/gpu/autocompressor-ddp.sh --summarize DIR   (the tables again, from DIR/ddp.jsonl)
-# Environment: SIZES ("1.3b 2.7b"), LENGTHS ("6144 30720"), STEPS_SHORT (5), STEPS_LONG (3), BUDGET_S (450: no run
+# Environment: SIZES ("1.3b 2.7b"), LENGTHS ("6144 30720"), WORLDS ("1 N"; e.g. "1 2 4 8" for issue 13), STEPS_SHORT (5), STEPS_LONG (3), BUDGET_S (450: no run
 # starts after this many seconds, so the whole call ends within about 9 minutes on 2 H200s; skipped runs are listed),
 # RUN_TIMEOUT_S (150 per run), HARD_S (530: a run still going then is stopped, so that the summary is written),
 # DST_COMMIT (the commit to record; default: git HEAD of the checkout).
@@ -74,17 +74,21 @@ for size, tokens in keys:
                  str(d["peak_gib"]) if d else "-", f"{100 * o['allreduce_share']:.1f}%" if o else "-", same]
         lines.append("| " + " | ".join(cells) + " |")
 if len(worlds) > 1:
-    lo, hi = worlds[0], worlds[-1]
-    lines += ["", f"Scaling {lo} -> {hi} GPUs (tokens/s at {hi} / ({hi // lo} x tokens/s at {lo}); goal >= 97% at 2, >= 95% at 8):", "",
-              "| OPT | document | ours | DDP |", "|---|---|---|---|"]
+    lo, his = worlds[0], worlds[1:]
+    lines += ["", f"Scaling efficiency from {lo} GPU(s): tokens/s at W / (W/{lo} x tokens/s at {lo}); goal >= 97% at 2, >= 95% at 8", "",
+              "| OPT | document | " + " | ".join(f"ours {lo} -> {hi} | DDP {lo} -> {hi}" for hi in his) + " |",
+              "|---|---|" + "---|---|" * len(his)]
+    fmt = lambda s: f"{100 * s:.1f}%" if s else "-"
     for size, tokens in keys:
-        def scaling(impl):
-            a, b = pick(impl, size, tokens, lo), pick(impl, size, tokens, hi)
-            return b["tokens_per_s"] / (hi // lo * a["tokens_per_s"]) if a and b else None
-        s_o, s_d = scaling("ours"), scaling("ddp")
-        summary["scaling"].append({"size": size, "doc_tokens": tokens, "from": lo, "to": hi, "ours": s_o, "ddp": s_d})
-        fmt = lambda s: f"{100 * s:.1f}%" if s else "-"
-        lines.append(f"| {size} | {tokens:,} | {fmt(s_o)} | {fmt(s_d)} |")
+        cells = [size, f"{tokens:,}"]
+        for hi in his:
+            def scaling(impl):
+                a, b = pick(impl, size, tokens, lo), pick(impl, size, tokens, hi)
+                return b["tokens_per_s"] / (hi / lo * a["tokens_per_s"]) if a and b else None
+            s_o, s_d = scaling("ours"), scaling("ddp")
+            summary["scaling"].append({"size": size, "doc_tokens": tokens, "from": lo, "to": hi, "ours": s_o, "ddp": s_d})
+            cells += [fmt(s_o), fmt(s_d)]
+        lines.append("| " + " | ".join(cells) + " |")
 if summary["failed"]: lines += ["", "Failed: " + ", ".join(summary["failed"]) + " (see their logs)"]
 if summary["skipped"]: lines += ["", "Skipped (time budget): " + ", ".join(summary["skipped"])]
 json.dump(summary, open(f"{out}/ddp-summary.json", "w"), indent=1)
@@ -121,7 +125,10 @@ done
 for v in steps_short steps_long budget run_timeout hard; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "autocompressor-ddp: ${v^^} '${!v}' must be a positive whole number"; exit 2; }
 done
-worlds="1"; [ "$n" -gt 1 ] && worlds="1 $n"
+worlds="${WORLDS:-1 $n}"; [ "$n" -eq 1 ] && worlds="${WORLDS:-1}"
+for w in $worlds; do
+  [[ "$w" =~ ^[1-9][0-9]*$ ]] && [ "$w" -le "$n" ] || { echo "autocompressor-ddp: WORLDS has '$w': expected world sizes from 1 to N=$n"; exit 2; }
+done
 
 # The reference: the bundle's copy (bundle.sh copies ../shared/bench), else ../shared or shared/ beside the checkout.
 ref=""
