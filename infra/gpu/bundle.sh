@@ -14,8 +14,10 @@ for project in "${projects[@]}"; do
   dotnet publish "$root/$project" -c Release -r linux-x64 --self-contained -o "$out/app" -nologo -clp:ErrorsOnly \
     -p:DebugType=none -p:GenerateDocumentationFile=false >/dev/null
 done
-# The reference scripts of ../shared/bench travel too (the device copies only the repository).
-cp "$root"/../shared/bench/*.py "$out/" 2>/dev/null || true
+# The reference scripts of ../shared/bench travel too (the device copies only the repository); DST_SHARED names
+# another shared folder (a worktree that is not beside ../shared).
+shared="${DST_SHARED:-$root/../shared}"
+cp "$shared"/bench/*.py "$out/" 2>/dev/null || echo "bundle: no reference scripts in $shared/bench (set DST_SHARED): the GPU scripts that compare against them will stop"
 # Anything built against this machine's libtorch must not travel: the host builds its own shim.
 rm -f "$out/app/libdst_native.so"
 tar -C "$out" -cf - app | xz -T0 -6 > "$out/app.tar.xz"

@@ -34,8 +34,12 @@ public abstract class Objective : IDisposable
     /// Forward and backward of one micro-batch: gradients accumulate into the parameters scaled by
     /// <paramref name="lossScale"/> per sample. Returns the sum of the samples' losses, unscaled, as a detached
     /// 0-d tensor on the device (reading it syncs: the caller reads once per step).
+    /// <paramref name="beforeLastBackward"/>, when given, is called exactly once, right before the micro-batch's
+    /// last backward pass (an AutoCompressor runs one per substep, ICAE one per group): a data-parallel gradient
+    /// sync arms its all-reduce there, overlapped with that backward, while the passes before it accumulate
+    /// locally (DDP's no_sync).
     /// </summary>
-    public abstract Tensor ForwardBackward(MicroBatch batch, double lossScale);
+    public abstract Tensor ForwardBackward(MicroBatch batch, double lossScale, Action? beforeLastBackward = null);
 
     /// <summary>
     /// Evaluation sums of one held-out micro-batch (no gradients): a vector of <see cref="EvaluationLength"/>

@@ -31,12 +31,13 @@ public abstract class Objective<TSample> : Objective
         return new Samples(samples, samples.Sum(TokensOf));
     }
 
-    public sealed override Tensor ForwardBackward(MicroBatch batch, double lossScale) => ForwardBackward(((Samples)batch).Items, lossScale);
+    public sealed override Tensor ForwardBackward(MicroBatch batch, double lossScale, Action? beforeLastBackward = null) =>
+        ForwardBackward(((Samples)batch).Items, lossScale, beforeLastBackward);
 
     public sealed override double[] Evaluate(MicroBatch batch) => Evaluate(((Samples)batch).Items);
 
     /// <inheritdoc cref="Objective.ForwardBackward"/>
-    protected abstract Tensor ForwardBackward(IReadOnlyList<TSample> samples, double lossScale);
+    protected abstract Tensor ForwardBackward(IReadOnlyList<TSample> samples, double lossScale, Action? beforeLastBackward);
 
     /// <inheritdoc cref="Objective.Evaluate"/>
     protected abstract double[] Evaluate(IReadOnlyList<TSample> samples);

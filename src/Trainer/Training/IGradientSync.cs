@@ -14,10 +14,10 @@ public interface IGradientSync
     int WorldSize { get; }
 
     /// <summary>
-    /// The last micro-batch's backward is about to start. From here an implementation may reduce a bucket as soon
-    /// as backward has finished writing it (overlap), e.g. by watching the buckets in order. Backward may run more
-    /// than once before <see cref="LastBackwardFinished"/> (AutoCompressor runs one per substep), and a bucket is
-    /// final only after the last of them.
+    /// The step's last backward pass is about to start: the last micro-batch's last one (an AutoCompressor document
+    /// runs one backward per substep, and the objective calls this right before its last substep's). From here an
+    /// implementation may reduce a bucket as soon as backward has finished writing it (overlap), e.g. by watching
+    /// the buckets in order; every backward before it only accumulates (DDP's no_sync).
     /// </summary>
     void LastBackwardStarting(FlatParameters parameters);
 

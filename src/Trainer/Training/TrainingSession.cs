@@ -141,20 +141,29 @@ public sealed partial class TrainingSession : IDisposable
         var batches = indices.Chunk(Job.MicroBatch ?? Math.Max(1, indices.Count)).Select(c => Objective.Load(train, c, epoch)).ToList();
         var dataSeconds = clock.Elapsed.TotalSeconds;
 
-        // --- forward and backward, micro-batch by micro-batch; the sync hears when the last backward starts
+        // --- forward and backward, micro-batch by micro-batch; the sync hears when the step's last backward pass
+        // starts (the objective says when: an AutoCompressor document runs one backward per substep)
         _parameters.ZeroGrad();
         Tensor? lossSum = null;
         long tokens = 0;
         if (batches.Count == 0) _sync.LastBackwardStarting(_parameters); // a rank with no samples in an epoch's last step still syncs
+        var armed = false;
+        void BeforeLastBackward()
+        {
+            if (armed) throw new InvalidOperationException($"the {Objective.Name} objective announced its last backward twice in one step");
+            armed = true;
+            _sync.LastBackwardStarting(_parameters);
+        }
         for (var i = 0; i < batches.Count; i++)
         {
-            if (i == batches.Count - 1) _sync.LastBackwardStarting(_parameters);
             // Dropout (OPT) draws from libtorch's default generator: seeded per micro-batch, so a resumed run draws the same masks.
             LibTorch.ManualSeed((long)(SplitMix64.Derive((ulong)Job.Seed, (ulong)StepCount, (ulong)World.Rank, (ulong)i) >> 1));
-            var loss = Objective.ForwardBackward(batches[i], 1.0 / globalSamples);
+            var loss = Objective.ForwardBackward(batches[i], 1.0 / globalSamples, i == batches.Count - 1 ? BeforeLastBackward : null);
             lossSum = lossSum is null ? loss : lossSum + loss;
             tokens += batches[i].Tokens;
         }
+        if (batches.Count > 0 && !armed)
+            throw new InvalidOperationException($"the {Objective.Name} objective never announced its last backward (ForwardBackward's beforeLastBackward)");
         double[] sums = [lossSum?.Item() ?? 0, tokens];
         var computeSeconds = clock.Elapsed.TotalSeconds - dataSeconds;
 

@@ -27,21 +27,28 @@ public sealed partial class RankProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static RankProcess Start(string mode, int rank, int world, int port, string worldId, TimeSpan timeout)
+    public static RankProcess Start(string mode, int rank, int world, int port, string worldId, TimeSpan timeout) =>
+        StartProgram("Distributed.Collectives.TestHost.dll", rank,
+        [
+            mode, "--port", Invariant(port), "--rank", Invariant(rank), "--world", Invariant(world),
+            "--world-id", worldId, "--timeout-ms", Invariant((int)timeout.TotalMilliseconds),
+        ]);
+
+    /// <summary>
+    /// Rank <paramref name="rank"/> as any .NET program built beside the tests (<paramref name="assembly"/>, e.g. a
+    /// benchmark the test project references), with <paramref name="environment"/> added to this process's.
+    /// </summary>
+    public static RankProcess StartProgram(string assembly, int rank, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var host = Path.Combine(AppContext.BaseDirectory, "Distributed.Collectives.TestHost.dll");
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        string[] args =
-        [
-            host, mode, "--port", Invariant(port), "--rank", Invariant(rank), "--world", Invariant(world),
-            "--world-id", worldId, "--timeout-ms", Invariant((int)timeout.TotalMilliseconds),
-        ];
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly));
         foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         var process = new Process { StartInfo = info };
         var rankProcess = new RankProcess(rank, process);
         process.OutputDataReceived += (_, e) => rankProcess.OnLine(e.Data);

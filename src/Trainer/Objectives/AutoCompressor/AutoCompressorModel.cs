@@ -68,8 +68,11 @@ public sealed class AutoCompressorModel : Module
     /// <paramref name="lossScale"/> (1 / the number of documents of an accumulated step). Returns the
     /// document's token-mean loss (a 0-d tensor on the device; reading it syncs).
     /// <paramref name="embed"/> replaces the token embedding (tests use it to watch gradients reach segments).
+    /// <paramref name="beforeLastBackward"/> is called right before the last substep's backward (a data-parallel
+    /// sync reduces the gradients as that backward finishes them; the substeps before it accumulate locally).
     /// </summary>
-    public Tensor TrainDocument(Tensor ids, IReadOnlyList<int[]> plan, double lossScale = 1.0, Func<Tensor, Tensor>? embed = null)
+    public Tensor TrainDocument(Tensor ids, IReadOnlyList<int[]> plan, double lossScale = 1.0, Func<Tensor, Tensor>? embed = null,
+        Action? beforeLastBackward = null)
     {
         using var documentScope = TensorScope.Begin();
         var predicted = ids.Size(0) * plan.Sum(s => s.Sum(len => len - 1L));
@@ -77,8 +80,9 @@ public sealed class AutoCompressorModel : Module
         var acc = Empty(ids);
         Tensor? total = null;
         long start = 0;
-        foreach (var substep in plan)
+        for (var k = 0; k < plan.Count; k++)
         {
+            var substep = plan[k];
             // One scope per substep and per segment: after the substep's backward nothing of its graph is
             // held, so memory follows the substep and not the document.
             using var substepScope = TensorScope.Begin();
@@ -96,6 +100,7 @@ public sealed class AutoCompressorModel : Module
                 start += length;
             }
             var scaled = loss! / predicted;
+            if (k == plan.Count - 1) beforeLastBackward?.Invoke();
             (scaled * lossScale).Backward();
             var value = scaled.Detach();
             total = substepScope.MoveToOuter(total is null ? value : total + value);

@@ -47,13 +47,15 @@ public sealed class AutoCompressorObjective : Objective<AutoCompressorSample>
 
     protected override long TokensOf(AutoCompressorSample sample) => sample.Tokens.Length;
 
-    protected override Tensor ForwardBackward(IReadOnlyList<AutoCompressorSample> samples, double lossScale)
+    protected override Tensor ForwardBackward(IReadOnlyList<AutoCompressorSample> samples, double lossScale, Action? beforeLastBackward)
     {
         Tensor? sum = null;
-        foreach (var s in samples)
+        for (var i = 0; i < samples.Count; i++)
         {
-            // The model runs forward and backward per substep (memory follows the substep), scaled by lossScale.
-            var loss = _model.TrainDocument(Ids(s.Tokens), s.Substeps, lossScale);
+            var s = samples[i];
+            // The model runs forward and backward per substep (memory follows the substep), scaled by lossScale;
+            // the last document's last substep runs the micro-batch's last backward.
+            var loss = _model.TrainDocument(Ids(s.Tokens), s.Substeps, lossScale, beforeLastBackward: i == samples.Count - 1 ? beforeLastBackward : null);
             sum = sum is null ? loss : sum + loss;
         }
         return sum!;

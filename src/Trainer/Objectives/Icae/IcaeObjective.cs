@@ -55,12 +55,15 @@ public sealed class IcaeObjective : Objective<IcaeExample>
 
     protected override long TokensOf(IcaeExample sample) => sample.Context.Length + sample.Prompt.Length + sample.Target.Length;
 
-    protected override Tensor ForwardBackward(IReadOnlyList<IcaeExample> samples, double lossScale)
+    protected override Tensor ForwardBackward(IReadOnlyList<IcaeExample> samples, double lossScale, Action? beforeLastBackward)
     {
         Tensor? sum = null;
-        foreach (var group in Groups(samples))
+        var groups = Groups(samples).ToList();
+        for (var i = 0; i < groups.Count; i++)
         {
+            var group = groups[i];
             var mean = Loss(group);
+            if (i == groups.Count - 1) beforeLastBackward?.Invoke();
             (mean * (group.Count * lossScale)).Backward();
             var value = mean.Detach() * group.Count;
             sum = sum is null ? value : sum + value;

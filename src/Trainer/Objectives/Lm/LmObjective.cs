@@ -29,9 +29,10 @@ public sealed class LmObjective : Objective<int[]>
 
     protected override long TokensOf(int[] sample) => sample.Length - 1;
 
-    protected override Tensor ForwardBackward(IReadOnlyList<int[]> samples, double lossScale)
+    protected override Tensor ForwardBackward(IReadOnlyList<int[]> samples, double lossScale, Action? beforeLastBackward)
     {
         var mean = Loss(samples);
+        beforeLastBackward?.Invoke(); // the micro-batch's only backward
         // The mean over b samples times b·lossScale (exactly 1 when one micro-batch holds the whole global batch).
         (mean * (samples.Count * lossScale)).Backward();
         return mean.Detach() * samples.Count;
