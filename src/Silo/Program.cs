@@ -32,6 +32,7 @@ public static class Program
                 GenerateCommand.Create(),
                 TokenizeCommand.Create(),
                 SiloCommand.Create(),
+                DashboardCommand.Create(),
                 ProbeCommand.Create(),
             };
             root.Options.Add(CpuThreadsStartup.Option);

@@ -73,16 +73,19 @@ public sealed class ClusterConnection : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog(Log.Logger, dispose: false);
-        builder.UseOrleansClient(client =>
-        {
-            client.Configure<ClusterOptions>(c => (c.ClusterId, c.ServiceId) = (o.ClusterId, o.ServiceId));
-            client.UseAzureStorageClustering((Orleans.Clustering.AzureStorage.AzureStorageGatewayOptions t) =>
-                t.TableServiceClient = new TableServiceClient(o.StorageConnectionString, SiloHost.TableClientOptions()));
-            // Re-read the gateway list every 2 s (default 1 min), so a restarted or new silo is used soon after it joins.
-            client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
-            client.AddMessageSizeGuard();
-        });
+        builder.UseOrleansClient(client => ConfigureClient(client, o));
         return builder.Build();
+    }
+
+    /// <summary>An Orleans client of the azure-mode cluster (also the standalone dashboard's).</summary>
+    internal static void ConfigureClient(IClientBuilder client, DistributedClusterOptions o)
+    {
+        client.Configure<ClusterOptions>(c => (c.ClusterId, c.ServiceId) = (o.ClusterId, o.ServiceId));
+        client.UseAzureStorageClustering((Orleans.Clustering.AzureStorage.AzureStorageGatewayOptions t) =>
+            t.TableServiceClient = new TableServiceClient(o.StorageConnectionString, SiloHost.TableClientOptions()));
+        // Re-read the gateway list every 2 s (default 1 min), so a restarted or new silo is used soon after it joins.
+        client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
+        client.AddMessageSizeGuard();
     }
 
     private static string Account(DistributedClusterOptions o) =>
