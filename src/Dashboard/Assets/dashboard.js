@@ -154,7 +154,7 @@ function jobPage() {
     fillRows('breakdown', s.lastSteps.map(r => {
       const parts = [r.dataSeconds, r.computeSeconds, r.allReduceSeconds, r.optimizerSeconds, r.checkpointSeconds];
       const total = parts.reduce((a, b) => a + b, 0) || 1;
-      const split = el('div', {}, ...parts.map((p, i) => { const b = el('span', { class: `bar sw-${i}` }); b.style.width = `${(p / total * 160).toFixed(1)}px`; return b; }));
+      const split = el('div', { class: 'split' }, ...parts.map((p, i) => { const b = el('span', { class: `bar sw-${i}` }); b.style.width = `${(p / total * 120).toFixed(1)}px`; return b; }));
       return [r.rank, r.gpu, r.step, ...parts.map(p => `${(p * 1000).toFixed(1)} ms`), split];
     }));
     document.getElementById('timeline').replaceChildren(...[...s.events].reverse().map(e =>
