@@ -19,7 +19,9 @@ public static class Program
             // Its first tick after start always reports a bogus hour-long stall (shared/notes/orleans-10.4.2.md).
             .MinimumLevel.Override("Orleans.Runtime.Watchdog", Serilog.Events.LogEventLevel.Error)
             .Enrich.FromLogContext()
-            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+            // With --json, stdout carries the JSON result only: logs go to stderr.
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
+                standardErrorFromLevel: args.Contains("--json") ? Serilog.Events.LogEventLevel.Verbose : null)
             .CreateLogger();
         // Read before parsing: a failure of the parser or of a command is reported below, outside the command.
         var verbose = args.Contains(CommonOptions.VerboseName);
@@ -34,6 +36,7 @@ public static class Program
                 SiloCommand.Create(),
                 DashboardCommand.Create(),
                 ProbeCommand.Create(),
+                JobCommand.Create(),
             };
             root.Options.Add(CpuThreadsStartup.Option);
             root.Options.Add(CommonOptions.Verbose);

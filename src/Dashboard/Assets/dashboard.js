@@ -167,9 +167,9 @@ function jobPage() {
     if (!last) return;
     const m = Object.fromEntries(last.metrics.map(x => [x.name, x.value]));
     const bits = [`step ${last.step}, ${last.samples} samples, loss ${fmt(last.loss)}`];
-    if ('loss_with_summaries' in m) bits.push(`with summaries ${fmt(m.loss_with_summaries)}, without ${fmt(m.loss_without_summaries)}`);
-    if ('reconstruction_bleu4' in m) bits.push(`ICAE reconstruction BLEU-4 ${fmt(m.reconstruction_bleu4)}`);
-    if ('reconstruction_exact' in m) bits.push(`exact match ${fmt(m.reconstruction_exact)}`);
+    // The objective's own measures: AutoCompressor loss_with/without_summaries; ICAE reconstruction_bleu4,
+    // reconstruction_exact_match, ...; the per-segment ones go to the table below.
+    for (const [name, value] of Object.entries(m)) if (!name.startsWith('segment_')) bits.push(`${name.replaceAll('_', ' ')} ${fmt(value)}`);
     document.getElementById('compression-summary').textContent = bits.join('; ');
     const rows = [];
     for (let i = 0; `segment_${i}_loss_with_summaries` in m; i++) {

@@ -8,15 +8,16 @@ using ILogger = Microsoft.Extensions.Logging.ILogger;
 namespace Distributed.Silo.Commands;
 
 /// <summary>
-/// `distributed dashboard --mode azure [flags]`: the training dashboard as its own process, an Orleans client of the
-/// cluster (the embedded process and every silo serve it already). Runs until stopped.
+/// `distributed dashboard [--mode azure] [flags]`: the training dashboard as its own process, an Orleans client of the
+/// cluster (azure mode), or of the embedded cluster running on this machine (its gateway, --gateway-port). The embedded
+/// process and every silo serve the dashboard too. Runs until stopped.
 /// </summary>
 public static partial class DashboardCommand
 {
     public static Command Create()
     {
         var flags = new ClusterFlags();
-        var command = new Command("dashboard", "Serve the training dashboard for a cluster (--mode azure), as an Orleans client, until stopped");
+        var command = new Command("dashboard", "Serve the training dashboard as an Orleans client of a cluster (--mode azure) or of this machine's embedded cluster, until stopped");
         foreach (var option in flags.Options) command.Options.Add(option);
         command.SetAction((r, ct) => RunAsync(flags.ToConfiguration(r), ct));
         return command;
@@ -26,9 +27,6 @@ public static partial class DashboardCommand
     {
         var configuration = ClusterConfiguration.Build(flags);
         var options = ClusterConfiguration.Load(configuration);
-        if (!options.IsAzure)
-            throw new ArgumentException("`distributed dashboard` serves a cluster's dashboard: give --mode azure (and AZURE_STORAGE_CONNECTION_STRING). " +
-                "The embedded process (`distributed silo`, `./run.sh`) serves its own dashboard already.");
         if (!options.Dashboard.Enabled) throw new ArgumentException("--dashboard-port off leaves `distributed dashboard` nothing to do: give a port.");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.Dashboard.Host), options.Dashboard.Port));
@@ -48,7 +46,9 @@ public static partial class DashboardCommand
         catch (Exception e) when (e is not OperationCanceledException and not Microsoft.Extensions.Options.OptionsValidationException)
         {
             throw new InvalidOperationException(
-                $"Could not connect to cluster '{options.ClusterId}': {e.Message} Is a silo running (`distributed silo --mode azure`) with the same --cluster-id and AZURE_STORAGE_CONNECTION_STRING?", e);
+                $"Could not connect to cluster '{options.ClusterId}' ({options.Mode}): {e.Message} " + (options.IsAzure
+                    ? "Is a silo running (`distributed silo --mode azure`) with the same --cluster-id and AZURE_STORAGE_CONNECTION_STRING?"
+                    : $"Is an embedded cluster running on this machine with gateway port {options.GatewayPort} (`distributed silo`, `./run.sh`)?"), e);
         }
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DashboardCommand).FullName!);
         LogReady(log, SiloHost.DashboardUrl(app) ?? "?", options.ClusterId, options.Dashboard.Token is { Length: > 0 });

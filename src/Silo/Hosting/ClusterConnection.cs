@@ -13,11 +13,13 @@ namespace Distributed.Silo.Hosting;
 public sealed class ClusterConnection : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly bool _keep;
 
-    private ClusterConnection(IHost host, bool embedded)
+    private ClusterConnection(IHost host, bool embedded, bool keep = false)
     {
         _host = host;
         IsEmbedded = embedded;
+        _keep = embedded && keep;
         Client = host.Services.GetRequiredService<IClusterClient>();
     }
 
@@ -53,11 +55,36 @@ public sealed class ClusterConnection : IAsyncDisposable
             host.Dispose();
             throw;
         }
-        return new ClusterConnection(host, !options.IsAzure);
+        return new ClusterConnection(host, !options.IsAzure, options.Dashboard is { Enabled: true, Keep: true });
+    }
+
+    /// <summary>
+    /// Connects as a client only, never starting a silo: in azure mode through the membership table, in embedded mode to
+    /// the gateway of an embedded cluster already running on this machine (`distributed job submit` or `distributed silo`).
+    /// </summary>
+    public static async Task<ClusterConnection> ConnectClientAsync(DistributedClusterOptions options, IConfiguration configuration,
+        CancellationToken cancellationToken = default)
+    {
+        if (options.IsAzure) return await ConnectAsync(options, configuration, cancellationToken);
+        var host = BuildLocalClient(options);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new InvalidOperationException(
+                $"No cluster reachable: nothing serves the embedded cluster's gateway at 127.0.0.1:{options.GatewayPort} ({e.Message}). " +
+                "Start one with `distributed job submit FILE` (it serves until its job ends) or `distributed silo --gpus 0,1`, " +
+                "or reach a cluster with --mode azure (AZURE_STORAGE_CONNECTION_STRING).", e);
+        }
+        return new ClusterConnection(host, embedded: false);
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_keep) await KeepUntilSignalAsync();
         try
         {
             await _host.StopAsync();
@@ -66,6 +93,21 @@ public sealed class ClusterConnection : IAsyncDisposable
         {
             _host.Dispose();
         }
+    }
+
+    // --keep: the silo (and its dashboard, with the finished job in memory) stays until the user stops it.
+    private async Task KeepUntilSignalAsync()
+    {
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.TrySetResult();
+        }
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+        Log.Information("Dashboard kept up at {Url} (--keep): press Ctrl+C to stop", DashboardUrl);
+        await stop.Task;
     }
 
     private static IHost BuildClient(DistributedClusterOptions o)
@@ -77,15 +119,31 @@ public sealed class ClusterConnection : IAsyncDisposable
         return builder.Build();
     }
 
-    /// <summary>An Orleans client of the azure-mode cluster (also the standalone dashboard's).</summary>
+    /// <summary>An Orleans client of the cluster: azure mode through the membership table, embedded mode through the local
+    /// embedded cluster's gateway (also the standalone dashboard's client).</summary>
     internal static void ConfigureClient(IClientBuilder client, DistributedClusterOptions o)
     {
+        if (!o.IsAzure)
+        {
+            client.UseLocalhostClustering(o.GatewayPort, o.ServiceId, o.ClusterId);
+            client.AddMessageSizeGuard();
+            return;
+        }
         client.Configure<ClusterOptions>(c => (c.ClusterId, c.ServiceId) = (o.ClusterId, o.ServiceId));
         client.UseAzureStorageClustering((Orleans.Clustering.AzureStorage.AzureStorageGatewayOptions t) =>
             t.TableServiceClient = new TableServiceClient(o.StorageConnectionString, SiloHost.TableClientOptions()));
         // Re-read the gateway list every 2 s (default 1 min), so a restarted or new silo is used soon after it joins.
         client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
         client.AddMessageSizeGuard();
+    }
+
+    private static IHost BuildLocalClient(DistributedClusterOptions o)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog(Log.Logger, dispose: false);
+        builder.UseOrleansClient(client => ConfigureClient(client, o));
+        return builder.Build();
     }
 
     private static string Account(DistributedClusterOptions o) =>

@@ -61,6 +61,11 @@ public sealed class DistributedClusterOptions
         /// <summary>Serve the training dashboard (at <c>/</c>) and the Orleans dashboard (under <c>/orleans</c>) on this silo. Flag <c>--dashboard-port off</c> turns it off.</summary>
         public bool Enabled { get; set; } = true;
 
+        /// <summary>Embedded mode: keep the process (and so its dashboard) up after the command's work ended, until
+        /// Ctrl+C / SIGTERM, to look at the finished job. <c>./run.sh --keep</c> sets it
+        /// (<c>DISTRIBUTED_Cluster__Dashboard__Keep=true</c>).</summary>
+        public bool Keep { get; set; }
+
         /// <summary>Kestrel's bind address; loopback by default. Any other address needs <see cref="Token"/>. Flag <c>--dashboard-host</c>.</summary>
         public string Host { get; set; } = "127.0.0.1";
 

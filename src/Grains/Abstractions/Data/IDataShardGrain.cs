@@ -9,6 +9,11 @@ namespace Distributed.Grains.Data;
 [Alias("distributed.data-shard")]
 public interface IDataShardGrain : IGrainWithStringKey
 {
+    /// <summary>Sets the sample space (samples per epoch, the global batch) and, unless already further, the cursor; called by
+    /// rank 0 of each world when its session is built (idempotent).</summary>
+    [Alias("start")]
+    Task StartAsync(DataPosition start, long samplesPerEpoch, int globalBatch);
+
     /// <summary>The committed cursor: where a new world starts.</summary>
     [Alias("cursor")]
     Task<DataPosition> GetCursorAsync();
@@ -17,9 +22,10 @@ public interface IDataShardGrain : IGrainWithStringKey
     [Alias("slices")]
     Task<IReadOnlyList<StepSlice>> GetSlicesAsync(string worldId, int rank, int worldSize, long fromStep, int count);
 
-    /// <summary>Records what rank <paramref name="rank"/> trained in <paramref name="step"/>; the cursor commits once every rank of the world has.</summary>
+    /// <summary>Records what a rank trained in a step (<paramref name="trained"/>) and where it stands after it; the cursor
+    /// commits a step once all <paramref name="worldSize"/> ranks of the world have recorded it.</summary>
     [Alias("record")]
-    Task RecordAsync(string worldId, int rank, long step, long[] positions, DataPosition after);
+    Task RecordAsync(StepSlice trained, int worldSize, DataPosition after);
 
     /// <summary>The sample log from <paramref name="fromStep"/> on.</summary>
     [Alias("log")]

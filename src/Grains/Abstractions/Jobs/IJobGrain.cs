@@ -1,4 +1,5 @@
 using Distributed.Grains.Checkpoints;
+using Orleans.Concurrency;
 
 namespace Distributed.Grains.Jobs;
 
@@ -35,8 +36,9 @@ public interface IJobGrain : IGrainWithStringKey
 
     // --- from workers
 
-    /// <summary>A worker's step report; also its heartbeat.</summary>
-    [Alias("report-step")]
+    /// <summary>A worker's step report; also its heartbeat. One-way: the step never waits for the coordinator, and a
+    /// report sent while the coordinator moves is lost (the next one re-activates it).</summary>
+    [Alias("report-step"), OneWay]
     Task ReportStepAsync(StepReport report);
 
     [Alias("report-evaluation")]

@@ -15,6 +15,7 @@ namespace Distributed.Grains.Jobs;
 /// <param name="Checkpoints">Checkpoints, committed or not, oldest first.</param>
 /// <param name="Events">The timeline, oldest first (bounded: the newest few hundred).</param>
 /// <param name="Error">Why it failed, when it did.</param>
+/// <param name="Coordinator">The silo whose job grain activation answered (it moves when that silo is lost).</param>
 [GenerateSerializer, Immutable, Alias("distributed.job-status")]
 public sealed record JobStatus(
     [property: Id(0)] string Id,
@@ -30,7 +31,8 @@ public sealed record JobStatus(
     [property: Id(10)] IReadOnlyList<JobEvent> Events,
     [property: Id(11)] string? Error,
     [property: Id(12)] DateTimeOffset Created,
-    [property: Id(13)] DateTimeOffset Updated)
+    [property: Id(13)] DateTimeOffset Updated,
+    [property: Id(14)] string? Coordinator = null)
 {
     public bool IsFinal => State is JobState.Completed or JobState.Failed or JobState.Cancelled;
 }

@@ -1,3 +1,4 @@
+using Distributed.Grains.Jobs;
 using Distributed.Grains.Messaging;
 using Distributed.Grains.Placement;
 using Distributed.Grains.Workers;
@@ -23,11 +24,14 @@ public static class DistributedGrainsSiloBuilderExtensions
     {
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloGpus.MetadataKey] = SiloGpus.Format(gpus) });
         silo.AddPlacementDirector<GpuPlacementStrategy, GpuPlacementDirector>();
+        silo.AddPlacementDirector<CoordinatorPlacementStrategy, CoordinatorPlacementDirector>();
         var services = silo.Services;
         services.AddOptions<GpuPlacementOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<GpuHostOptions>().Configure(o => o.Gpus = gpus);
         services.AddSingleton<GpuReplicaHost>();
+        services.AddOptions<TrainingWorkerOptions>().Validate(o => !o.Problems().Any(), "invalid Workers options").ValidateOnStart();
+        services.AddOptions<JobGrainOptions>().Validate(o => !o.Problems().Any(), "invalid Jobs options").ValidateOnStart();
 
         // Grain state as System.Text.Json without type names (Orleans' default blob format is Newtonsoft JSON with
         // assembly-qualified "$type" names, which break when a type is renamed or moved). Registered as the default

@@ -15,13 +15,14 @@ public sealed partial class GpuReplicaHost : IDisposable
     private readonly Dictionary<int, GpuSlot> _slots = [];
     private readonly ILogger<GpuReplicaHost> _log;
 
-    public GpuReplicaHost(IOptions<GpuHostOptions> options, ILogger<GpuReplicaHost> log)
+    public GpuReplicaHost(IOptions<GpuHostOptions> options, IOptions<TrainingWorkerOptions> training, ILogger<GpuReplicaHost> log)
     {
         _log = log;
         var gpus = options.Value.Gpus;
+        var threads = CpuThreadsOf(training.Value);
         for (var local = 0; local < gpus.Count; local++)
         {
-            var slot = new GpuSlot(gpus[local], local);
+            var slot = new GpuSlot(gpus[local], local, Math.Max(1, threads / gpus.Count));
             _slots.Add(slot.Gpu, slot);
             LogSlotStarted(_log, slot.Gpu, local, slot.Replica.Id, slot.Queue.ThreadId);
         }
@@ -35,6 +36,16 @@ public sealed partial class GpuReplicaHost : IDisposable
         ? slot
         : throw new NoGpuOwnerException(gpu, $"GPU {gpu} is not owned by this silo (it owns {SiloGpus.Format(_slots.Keys)}): " +
                                              "the worker was placed from stale silo metadata; call again.");
+
+    // The silo's CPU threads for training: the option, else DISTRIBUTED_THREADS, else the physical cores.
+    private static int CpuThreadsOf(TrainingWorkerOptions options)
+    {
+        if (options.CpuThreads is { } n) return n;
+        var variable = Environment.GetEnvironmentVariable(TrainingWorkerOptions.ThreadsVariable);
+        return int.TryParse(variable, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var e) && e >= 1
+            ? e
+            : Distributed.Trainer.Torch.CpuTopology.PhysicalCores();
+    }
 
     public void Dispose()
     {

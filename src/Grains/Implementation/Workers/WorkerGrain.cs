@@ -1,5 +1,6 @@
 using Distributed.Grains.Placement;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Distributed.Grains.Workers;
 
@@ -8,7 +9,8 @@ namespace Distributed.Grains.Workers;
 /// to the slot's dedicated thread; the grain's turn only waits for it.
 /// </summary>
 [GpuPlacement]
-public sealed partial class WorkerGrain(GpuReplicaHost host, ILocalSiloDetails silo, ILogger<WorkerGrain> log) : Grain, IWorkerGrain
+public sealed partial class WorkerGrain(
+    GpuReplicaHost host, ILocalSiloDetails silo, IOptions<TrainingWorkerOptions> training, ILoggerFactory loggers, ILogger<WorkerGrain> log) : Grain, IWorkerGrain
 {
     private GpuSlot _slot = null!;
 
@@ -41,21 +43,60 @@ public sealed partial class WorkerGrain(GpuReplicaHost host, ILocalSiloDetails s
         return times;
     }
 
-    // Training lands with the cluster job (issue 10); until then a worker refuses training work with a clear error.
-    public Task<RendezvousAddress> OpenRendezvousAsync(string jobId, string worldId) => throw NotYet();
+    public Task<RendezvousAddress> OpenRendezvousAsync(string jobId, string worldId)
+    {
+        // Served on the address other silos reach this one at; the port is a free one.
+        var host = silo.SiloAddress.Endpoint.Address.ToString();
+        var store = _slot.OpenRendezvous(host, training.Value.JoinTimeout);
+        LogRendezvous(log, jobId, worldId, _slot.Gpu, store.Host, store.Port);
+        return Task.FromResult(new RendezvousAddress(store.Host, store.Port));
+    }
 
-    public Task StartAsync(WorkerAssignment assignment) => throw NotYet();
+    public Task StartAsync(WorkerAssignment assignment)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        _slot.Start(new WorkerRun(_slot, assignment, training.Value, GrainFactory, loggers));
+        return Task.CompletedTask;
+    }
 
-    public Task StopAsync(string jobId, string reason) => throw NotYet();
+    public Task StopAsync(string jobId, string reason)
+    {
+        if (_slot.Run is { IsActive: true } run && run.JobId == jobId)
+        {
+            LogStopping(log, jobId, _slot.Gpu, reason);
+            run.RequestStop();
+        }
+        return Task.CompletedTask;
+    }
 
-    public Task AbortAsync(string jobId, string worldId, string reason) => throw NotYet();
+    public Task AbortAsync(string jobId, string worldId, string reason)
+    {
+        if (_slot.Run is { IsActive: true } run && run.JobId == jobId && run.WorldId == worldId)
+        {
+            LogAborting(log, jobId, worldId, _slot.Gpu, reason);
+            run.Abort();
+        }
+        return Task.CompletedTask;
+    }
 
-    public Task<WorkerStatus> GetStatusAsync() => throw NotYet();
-
-    private static NotSupportedException NotYet() => new("training on workers is not built yet (issue 10)");
+    public Task<WorkerStatus> GetStatusAsync()
+    {
+        var run = _slot.Run;
+        return Task.FromResult(new WorkerStatus(_slot.Gpu, silo.Name, run?.Device ?? "", run?.State ?? WorkerState.Idle, run?.JobId, run?.WorldId, run?.Assignment.Rank ?? -1,
+            run?.Step ?? 0, run?.LastStep, Environment.WorkingSet, run?.Error));
+    }
 
     private ReplicaInfo Info() => new(_slot.Gpu, _slot.LocalDevice, _slot.Replica.Id, _slot.Replica.Version, silo.Name,
         Environment.ProcessId, GrainContext.ActivationId.ToString(), _slot.Queue.ThreadId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: world {WorldId} meets at the TCPStore of GPU {Gpu}, {Host}:{Port}")]
+    private static partial void LogRendezvous(ILogger logger, string jobId, string worldId, int gpu, string host, int port);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: GPU {Gpu} stops at the next step boundary ({Reason})")]
+    private static partial void LogStopping(ILogger logger, string jobId, int gpu, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: world {WorldId} on GPU {Gpu} aborted ({Reason})")]
+    private static partial void LogAborting(ILogger logger, string jobId, string worldId, int gpu, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker for GPU {Gpu} attached to replica {ReplicaId} at version {Version} (activation {ActivationId})")]
     private static partial void LogAttached(ILogger logger, int gpu, Guid replicaId, long version, string activationId);

@@ -1,0 +1,33 @@
+namespace Distributed.Grains.Workers;
+
+/// <summary>How this silo's workers train. Validated when the silo starts.</summary>
+public sealed class TrainingWorkerOptions
+{
+    public const string ThreadsVariable = "DISTRIBUTED_THREADS";
+
+    /// <summary>
+    /// A collective that does not complete within this fails the step (seconds, not libtorch's 10-minute default):
+    /// a lost or hung peer turns into an error the job grain hears about.
+    /// </summary>
+    public TimeSpan CollectiveTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long forming a world waits for every rank (ranks build their models before they join).</summary>
+    public TimeSpan JoinTimeout { get; set; } = TimeSpan.FromSeconds(180);
+
+    /// <summary>How long a worker keeps re-sending a report that must arrive (evaluation, finished, failure) while the coordinator moves.</summary>
+    public TimeSpan ReportRetryFor { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// CPU threads for all of this silo's workers together (null: DISTRIBUTED_THREADS, else the physical cores). A CPU
+    /// worker takes an equal share: libtorch's threads are per process, so two workers of one process must split them.
+    /// </summary>
+    public int? CpuThreads { get; set; }
+
+    public IEnumerable<string> Problems()
+    {
+        if (CollectiveTimeout < TimeSpan.FromSeconds(1)) yield return $"Workers:CollectiveTimeout {CollectiveTimeout}: give at least a second";
+        if (JoinTimeout < TimeSpan.FromSeconds(1)) yield return $"Workers:JoinTimeout {JoinTimeout}: give at least a second";
+        if (ReportRetryFor < TimeSpan.Zero) yield return $"Workers:ReportRetryFor {ReportRetryFor}: must not be negative";
+        if (CpuThreads is < 1) yield return $"Workers:CpuThreads {CpuThreads}: give at least 1";
+    }
+}
