@@ -27,8 +27,8 @@ public sealed partial class DashboardData(IGrainFactory grains, IOptions<Trainin
     public Task<IReadOnlyList<StepPoint>> GetHistoryAsync(string jobId, long fromStep, int max, CancellationToken ct) =>
         WithTimeout(Job(jobId).GetHistoryAsync(fromStep, Math.Clamp(max, 1, _options.MaxHistoryPoints)), ct);
 
-    public Task<IReadOnlyList<CheckpointInfo>> GetCheckpointsAsync(string jobId, CancellationToken ct) =>
-        WithTimeout(grains.GetGrain<ICheckpointGrain>(jobId).ListAsync(), ct);
+    /// <summary>The job's checkpoints as its job grain tracks them (committed or not; the checkpoint grain reports each to it).</summary>
+    public async Task<IReadOnlyList<CheckpointInfo>> GetCheckpointsAsync(string jobId, CancellationToken ct) => (await GetJobAsync(jobId, ct)).Checkpoints;
 
     public Task<JobStatus> CancelAsync(string jobId, CancellationToken ct) => WithTimeout(Job(jobId).CancelAsync(), ct);
 

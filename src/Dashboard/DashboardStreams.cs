@@ -20,7 +20,7 @@ public sealed class DashboardStreams(DashboardData data, IOptions<TrainingDashbo
         var ct = context.RequestAborted;
         Start(context);
         var lastStep = -1L;
-        DateTimeOffset? lastUpdate = null;
+        string? lastStatus = null;
         var lastCheckpoints = "";
         using var timer = new PeriodicTimer(_interval, time);
         do
@@ -28,10 +28,13 @@ public sealed class DashboardStreams(DashboardData data, IOptions<TrainingDashbo
             try
             {
                 var status = await data.GetJobAsync(jobId, ct);
-                if (status.Updated != lastUpdate)
+                // The job grain stamps Updated when it persists, not on every step report: compare what the page shows.
+                var fingerprint = $"{status.Updated:O}|{status.State}|{status.Step}|{status.WorldId}|{status.Events.Count}|{status.Events.LastOrDefault()?.Time:O}|" +
+                    $"{status.Evaluations.Count}|{status.Checkpoints.Count}|{status.LastSteps.Count}";
+                if (fingerprint != lastStatus)
                 {
                     await SendAsync(context, "status", status, ct);
-                    lastUpdate = status.Updated;
+                    lastStatus = fingerprint;
                 }
                 var points = await data.GetHistoryAsync(jobId, lastStep + 1, _maxPoints, ct);
                 if (points.Count > 0)
@@ -39,17 +42,18 @@ public sealed class DashboardStreams(DashboardData data, IOptions<TrainingDashbo
                     await SendAsync(context, "points", points, ct);
                     lastStep = points[^1].Step;
                 }
-                var checkpoints = await data.GetCheckpointsAsync(jobId, ct);
-                var serialized = JsonSerializer.Serialize(checkpoints, DashboardJson.Options);
+                var serialized = JsonSerializer.Serialize(status.Checkpoints, DashboardJson.Options);
                 if (serialized != lastCheckpoints)
                 {
                     await SendRawAsync(context, "checkpoints", serialized, ct);
                     lastCheckpoints = serialized;
                 }
             }
-            catch (Exception e) when (e is TimeoutException or OrleansException)
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                await SendAsync(context, "problem", new { message = e.Message }, ct);
+                // A failed poll is shown on the page and the stream goes on: ending it would make the browser reconnect
+                // and replay the whole history.
+                await SendAsync(context, "problem", new { message = $"{e.GetType().Name}: {e.Message}" }, ct);
             }
         }
         while (await timer.WaitForNextTickAsync(ct));
@@ -68,9 +72,11 @@ public sealed class DashboardStreams(DashboardData data, IOptions<TrainingDashbo
                 await SendAsync(context, "jobs", jobs, ct);
                 await SendAsync(context, "workers", await data.ListWorkersAsync(ct), ct);
             }
-            catch (Exception e) when (e is TimeoutException or OrleansException)
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                await SendAsync(context, "problem", new { message = e.Message }, ct);
+                // A failed poll is shown on the page and the stream goes on: ending it would make the browser reconnect
+                // and replay the whole history.
+                await SendAsync(context, "problem", new { message = $"{e.GetType().Name}: {e.Message}" }, ct);
             }
         }
         while (await timer.WaitForNextTickAsync(ct));

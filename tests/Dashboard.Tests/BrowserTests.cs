@@ -57,8 +57,9 @@ public sealed class BrowserTests(Chromium chromium) : IClassFixture<Chromium>
         var seen = await PointsAsync(page, "loss-chart");
         await WaitForPointsAsync(page, "loss-chart", seen + 3, "later, while the job runs");
         // The charts draw what the grain holds: the newest point's step is the job's step or just behind it.
+        var drawn = await PointsAsync(page, "loss-chart");
         var grainStep = (await server.StatusAsync("browser-1")).Step;
-        Assert.InRange(await PointsAsync(page, "loss-chart"), seen + 3, grainStep);
+        Assert.InRange(drawn, seen + 3, grainStep);
         Assert.True(await PointsAsync(page, "throughput-chart") > 0, "the throughput chart has no points");
         await Assertions.Expect(page.Locator("#breakdown tbody tr")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator("#segments tbody tr")).ToHaveCountAsync(3);

@@ -16,6 +16,7 @@ public sealed class FakeJobGrain(FakeWorkers workers) : Grain, IJobGrain
     private readonly List<StepPoint> _history = [];
     private readonly List<JobEvent> _events = [];
     private readonly List<EvaluationReport> _evaluations = [];
+    private readonly List<CheckpointInfo> _checkpoints = [];
     private JobSpec? _spec;
     private JobState _state;
     private long _step;
@@ -152,6 +153,7 @@ public sealed class FakeJobGrain(FakeWorkers workers) : Grain, IJobGrain
         {
             _checkpointRequested = false;
             var plan = await GrainFactory.GetGrain<ICheckpointGrain>(Id).BeginAsync("/tmp/fake-checkpoints", _step, _world.Count, 2, 0, 0);
+            _checkpoints.Add((await GrainFactory.GetGrain<ICheckpointGrain>(Id).ListAsync()).Single(c => c.Name == plan.Name));
             Event(JobEventKinds.CheckpointCommitted, $"checkpoint {plan.Name} committed", _step, WorldId);
         }
         if (_step >= _total) Stop(JobState.Completed, JobEventKinds.Completed, $"completed {_total} steps");
@@ -165,7 +167,7 @@ public sealed class FakeJobGrain(FakeWorkers workers) : Grain, IJobGrain
     }
 
     private JobStatus Status() => new(Id, _spec!, _state, _step, _total, WorldId, [.. _world], [.. _lastSteps], [.. _evaluations],
-        [], [.. _events], _state is JobState.Failed ? "too few workers left" : null, _created, _updated);
+        [.. _checkpoints], [.. _events], _state is JobState.Failed ? "too few workers left" : null, _created, _updated);
 
     private async Task<JobStatus> PublishAsync()
     {
