@@ -49,31 +49,31 @@ public static class DashboardEndpoints
         api.MapGet("/workers", async (DashboardData d, CancellationToken ct) => Json(await d.ListWorkersAsync(ct)));
         api.MapGet("/stream", (HttpContext c, DashboardStreams s) => s.ClusterAsync(c));
         api.MapGet("/jobs/{id}", (string id, DashboardData d, CancellationToken ct) =>
-            ForJob(id, d, ct, async () => Json(await d.GetJobAsync(id, ct))));
+            ForJobAsync(id, d, ct, async () => Json(await d.GetJobAsync(id, ct))));
         api.MapGet("/jobs/{id}/history", (string id, string? from, string? max, DashboardData d, CancellationToken ct) =>
         {
             if (!TryParse(from, 0, out var fromStep) || fromStep < 0) return Task.FromResult(Problem($"from '{from}' is not a step: give a whole number >= 0."));
             if (!TryParse(max, 1000, out var maxPoints) || maxPoints < 1) return Task.FromResult(Problem($"max '{max}' is not a count: give a whole number >= 1."));
-            return ForJob(id, d, ct, async () => Json(await d.GetHistoryAsync(id, fromStep, (int)Math.Min(maxPoints, int.MaxValue), ct)));
+            return ForJobAsync(id, d, ct, async () => Json(await d.GetHistoryAsync(id, fromStep, (int)Math.Min(maxPoints, int.MaxValue), ct)));
         });
         api.MapGet("/jobs/{id}/events", (string id, DashboardData d, CancellationToken ct) =>
-            ForJob(id, d, ct, async () => Json((await d.GetJobAsync(id, ct)).Events)));
+            ForJobAsync(id, d, ct, async () => Json((await d.GetJobAsync(id, ct)).Events)));
         api.MapGet("/jobs/{id}/evaluations", (string id, DashboardData d, CancellationToken ct) =>
-            ForJob(id, d, ct, async () => Json((await d.GetJobAsync(id, ct)).Evaluations)));
+            ForJobAsync(id, d, ct, async () => Json((await d.GetJobAsync(id, ct)).Evaluations)));
         api.MapGet("/jobs/{id}/checkpoints", (string id, DashboardData d, CancellationToken ct) =>
-            ForJob(id, d, ct, async () => Json(await d.GetCheckpointsAsync(id, ct))));
+            ForJobAsync(id, d, ct, async () => Json(await d.GetCheckpointsAsync(id, ct))));
         api.MapGet("/jobs/{id}/stream", (HttpContext c, string id, DashboardData d, DashboardStreams s) =>
-            ForJobStream(c, id, d, () => s.JobAsync(c, id)));
+            ForJobStreamAsync(c, id, d, () => s.JobAsync(c, id)));
         api.MapPost("/jobs/{id}/cancel", (string id, DashboardData d, CancellationToken ct) =>
-            ForJob(id, d, ct, async () => Json(await d.CancelAsync(id, ct))));
+            ForJobAsync(id, d, ct, async () => Json(await d.CancelAsync(id, ct))));
         api.MapPost("/jobs/{id}/resume", (string id, DashboardData d, CancellationToken ct) =>
-            ForJob(id, d, ct, async () => Json(await d.ResumeAsync(id, ct))));
+            ForJobAsync(id, d, ct, async () => Json(await d.ResumeAsync(id, ct))));
         api.MapPost("/jobs/{id}/checkpoint", (string id, DashboardData d, CancellationToken ct) =>
-            ForJob(id, d, ct, async () => Json(await d.CheckpointNowAsync(id, ct))));
+            ForJobAsync(id, d, ct, async () => Json(await d.CheckpointNowAsync(id, ct))));
         return routes;
     }
 
-    private static async Task<IResult> ForJob(string id, DashboardData data, CancellationToken ct, Func<Task<IResult>> action)
+    private static async Task<IResult> ForJobAsync(string id, DashboardData data, CancellationToken ct, Func<Task<IResult>> action)
     {
         if (!DashboardIds.IsValidJobId(id)) return BadId(id);
         try
@@ -92,9 +92,9 @@ public static class DashboardEndpoints
         }
     }
 
-    private static async Task ForJobStream(HttpContext context, string id, DashboardData data, Func<Task> stream)
+    private static async Task ForJobStreamAsync(HttpContext context, string id, DashboardData data, Func<Task> stream)
     {
-        var result = await ForJob(id, data, context.RequestAborted, () => Task.FromResult<IResult>(Results.Empty));
+        var result = await ForJobAsync(id, data, context.RequestAborted, () => Task.FromResult<IResult>(Results.Empty));
         if (result != Results.Empty)
         {
             await result.ExecuteAsync(context);
