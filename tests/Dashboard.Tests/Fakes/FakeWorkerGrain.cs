@@ -24,5 +24,8 @@ public sealed class FakeWorkerGrain(FakeWorkers workers) : Grain, IWorkerGrain
 
     public Task StopAsync(string jobId, string reason) => throw new NotSupportedException("not used by the dashboard");
 
+    // Part of IWorkerGrain on branch cluster (checkpoint on request); a plain method until then.
+    public Task RequestCheckpointAsync(string jobId) => throw new NotSupportedException("not used by the dashboard");
+
     public Task AbortAsync(string jobId, string worldId, string reason) => throw new NotSupportedException("not used by the dashboard");
 }
