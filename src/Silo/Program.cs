@@ -34,6 +34,7 @@ public static class Program
                 GenerateCommand.Create(),
                 TokenizeCommand.Create(),
                 SiloCommand.Create(),
+                DashboardCommand.Create(),
                 ProbeCommand.Create(),
                 JobCommand.Create(),
             };

@@ -38,6 +38,17 @@ public sealed class SiloCommandTests
     }
 
     [Fact]
+    public void A_dashboard_bound_beyond_loopback_without_a_token_is_refused_naming_the_flag_and_variable()
+    {
+        var (code, output) = Run(null, "silo", "--dashboard-host", "0.0.0.0", "--dashboard-port", "0", "--silo-port", Port(), "--gateway-port", Port());
+        Assert.True(code == 1, output);
+        Assert.Contains("--dashboard-host 0.0.0.0", output);
+        Assert.Contains("DISTRIBUTED_DASHBOARD_TOKEN", output);
+        Assert.Contains("--dashboard-token", output);
+        Assert.DoesNotContain(" ready: ", output);
+    }
+
+    [Fact]
     public void Probe_in_embedded_mode_starts_a_silo_in_process_and_writes_the_probe()
     {
         var (code, output) = Run(null, "probe", "--key", "cli", "--silo-port", Port(), "--gateway-port", Port(), "--dashboard-port", "0");
@@ -46,13 +57,13 @@ public sealed class SiloCommandTests
     }
 
     [Fact]
-    public async Task A_silo_serves_the_orleans_dashboard_under_orleans_on_loopback_and_stops_on_sigterm()
+    public async Task A_silo_serves_the_training_dashboard_and_the_orleans_one_under_orleans_on_loopback_and_stops_on_sigterm()
     {
         var dashboard = Port();
         using var silo = ExternalProcess.Start("silo", "dotnet",
             [Path.Combine(AppContext.BaseDirectory, "distributed.dll"), "silo", "--silo-port", Port(), "--gateway-port", Port(), "--dashboard-port", dashboard, "--gpus", "0"]);
         var ready = await silo.WaitForLineAsync(" ready: ", TimeSpan.FromSeconds(60));
-        Assert.Contains($"dashboard http://127.0.0.1:{dashboard}/orleans", ready);
+        Assert.Contains($"dashboard http://127.0.0.1:{dashboard}/,", ready);
         Assert.Contains("GPUs [0]", ready);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{dashboard}") };
         var page = await http.GetAsync("/orleans/");
@@ -60,8 +71,10 @@ public sealed class SiloCommandTests
         Assert.Contains("<html", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
         var version = await http.GetAsync("/orleans/version");
         Assert.True(version.IsSuccessStatusCode, $"GET /orleans/version -> {version.StatusCode}");
-        // The root is left for the training dashboard.
-        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync("/")).StatusCode);
+        // The root is the training dashboard.
+        var root = await http.GetAsync("/");
+        Assert.True(root.IsSuccessStatusCode, $"GET / -> {root.StatusCode}");
+        Assert.Contains("<meta name=\"dashboard-page\" content=\"jobs\">", await root.Content.ReadAsStringAsync());
 
         silo.Terminate();
         Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"the silo did not stop on SIGTERM:\n{silo.OutputText}");

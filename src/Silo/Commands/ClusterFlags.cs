@@ -21,9 +21,10 @@ public sealed class ClusterFlags
     private readonly Option<string?> _gpus = new("--gpus") { Description = "global GPU indices this silo owns, e.g. 0,1 (the i-th is local device i)" };
     private readonly Option<string?> _dashboardHost = new("--dashboard-host") { Description = "dashboard bind address (default 127.0.0.1)" };
     private readonly Option<string?> _dashboardPort = new("--dashboard-port") { Description = "dashboard port, 0 for any free port, or off (default 8080)" };
+    private readonly Option<string?> _dashboardToken = new("--dashboard-token") { Description = "token the dashboard requires (needed beyond loopback); prefer the variable DISTRIBUTED_DASHBOARD_TOKEN" };
     private readonly Option<string?> _directory = new("--grain-directory") { Description = "local (default) or distributed" };
 
-    public IEnumerable<Option> Options => [_mode, _clusterId, _serviceId, _siloPort, _gatewayPort, _advertise, _name, _gpus, _dashboardHost, _dashboardPort, _directory];
+    public IEnumerable<Option> Options => [_mode, _clusterId, _serviceId, _siloPort, _gatewayPort, _advertise, _name, _gpus, _dashboardHost, _dashboardPort, _dashboardToken, _directory];
 
     /// <summary>The flags given, as configuration keys.</summary>
     public Dictionary<string, string?> ToConfiguration(ParseResult result)
@@ -44,6 +45,7 @@ public sealed class ClusterFlags
         Set(nameof(DistributedClusterOptions.Gpus), result.GetValue(_gpus));
         Set(nameof(DistributedClusterOptions.GrainDirectory), result.GetValue(_directory));
         Set("Dashboard:Host", result.GetValue(_dashboardHost));
+        Set("Dashboard:Token", result.GetValue(_dashboardToken));
         if (result.GetValue(_dashboardPort) is { } port)
         {
             if (port.Equals("off", StringComparison.OrdinalIgnoreCase)) Set("Dashboard:Enabled", "false");

@@ -36,20 +36,25 @@ public static class TokenizeCommand
         var tokenizer = TokenizerFiles.Open(tokenizerPath);
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
-        var progress = new Progress<TokenizeProgress>(p =>
-        {
-            // A line a second at most: progress for long jobs without flooding the terminal.
-            if (clock.Elapsed - lastReport < TimeSpan.FromSeconds(1) && p.FilesDone < p.FilesTotal) return;
-            lastReport = clock.Elapsed;
-            Log.Information("{FilesDone}/{FilesTotal} files, {Documents:N0} documents, {Tokens:N0} tokens, {Shards} shards, {Skipped} skipped ({File})",
-                p.FilesDone, p.FilesTotal, p.Documents, p.Tokens, p.Shards, p.Skipped, Path.GetFileName(p.CurrentFile));
-        });
         var (loggers, owner) = CommonOptions.RunLogging(null);
         using var _ = owner;
         DatasetManifest manifest;
         try
         {
-            manifest = await RunJobAsync();
+            // On a terminal a bar over the input files; redirected, a log line a second at most.
+            manifest = await TerminalProgress.RunAsync("tokenizing", 1, bar => RunJobAsync(new Progress<TokenizeProgress>(p =>
+            {
+                if (bar is not null)
+                {
+                    bar.SetTotal(p.FilesTotal);
+                    bar.Update(p.FilesDone, $"{p.FilesDone}/{p.FilesTotal} files, {p.Documents:N0} docs, {p.Tokens:N0} tokens, {p.Shards} shards");
+                    return;
+                }
+                if (clock.Elapsed - lastReport < TimeSpan.FromSeconds(1) && p.FilesDone < p.FilesTotal) return;
+                lastReport = clock.Elapsed;
+                Log.Information("{FilesDone}/{FilesTotal} files, {Documents:N0} documents, {Tokens:N0} tokens, {Shards} shards, {Skipped} skipped ({File})",
+                    p.FilesDone, p.FilesTotal, p.Documents, p.Tokens, p.Shards, p.Skipped, Path.GetFileName(p.CurrentFile));
+            })));
         }
         catch (EmptyInputException e)
         {
@@ -59,7 +64,7 @@ public static class TokenizeCommand
             clock.Elapsed.TotalSeconds);
         return 0;
 
-        Task<DatasetManifest> RunJobAsync() => TokenizeJob.RunAsync(new TokenizeOptions
+        Task<DatasetManifest> RunJobAsync(IProgress<TokenizeProgress> progress) => TokenizeJob.RunAsync(new TokenizeOptions
         {
             Logger = loggers.CreateLogger("Distributed.Tokenize"),
             Inputs = inputs,

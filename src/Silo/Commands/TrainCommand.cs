@@ -91,7 +91,12 @@ public static class TrainCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
-        var result = await new TrainingRun(loggers).RunAsync(job, output, snapshot, stop.Token, cancellationToken);
+        var result = await TerminalProgress.RunAsync($"{job.Objective}: training", job.Steps, bar =>
+        {
+            if (bar is not null && snapshot is not null) bar.Update(snapshot.Step, $"{job.Objective}: step {snapshot.Step}/{job.Steps}");
+            var progress = bar is null ? null : new StepBar(bar);
+            return new TrainingRun(loggers) { Progress = progress }.RunAsync(job, output, snapshot, stop.Token, cancellationToken);
+        });
         if (result.Stopped) return signal == 0 ? 130 : signal;
         if (result.After!.Loss >= result.Before.Loss)
         {
@@ -100,6 +105,13 @@ public static class TrainCommand
             return 1;
         }
         return 0;
+    }
+
+    /// <summary>Each step moves the terminal bar (synchronously: Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
+    private sealed class StepBar(TerminalProgress.Bar bar) : IProgress<RunProgress>
+    {
+        public void Report(RunProgress p) =>
+            bar.Update(p.Step, $"step {p.Step}/{p.Steps} loss {p.Loss:F3} {p.TokensPerSecond:N0} tok/s");
     }
 
     private static JobFile Override(JobFile job, ParseResult r) => job with

@@ -1,3 +1,4 @@
+using Distributed.Dashboard;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -6,7 +7,7 @@ namespace Distributed.Silo.Hosting;
 /// <summary>
 /// Builds the configuration every cluster-talking command uses, in increasing precedence: appsettings.json beside
 /// the executable, environment variables prefixed <c>DISTRIBUTED_</c> (<c>DISTRIBUTED_Cluster__Mode=azure</c>),
-/// <c>AZURE_STORAGE_CONNECTION_STRING</c>, then the command's flags (as configuration keys).
+/// <c>AZURE_STORAGE_CONNECTION_STRING</c> and <c>DISTRIBUTED_DASHBOARD_TOKEN</c>, then the command's flags (as configuration keys).
 /// </summary>
 public static class ClusterConfiguration
 {
@@ -16,11 +17,13 @@ public static class ClusterConfiguration
     public static IConfigurationRoot Build(IReadOnlyDictionary<string, string?> flags)
     {
         var storage = Environment.GetEnvironmentVariable(StorageVariable);
+        var token = Environment.GetEnvironmentVariable(TrainingDashboardOptions.TokenVariable);
         return new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables(EnvironmentPrefix)
             .AddInMemoryCollection(storage is null ? [] : [new($"{DistributedClusterOptions.Section}:{nameof(DistributedClusterOptions.StorageConnectionString)}", storage)])
+            .AddInMemoryCollection(string.IsNullOrEmpty(token) ? [] : [new($"{DistributedClusterOptions.Section}:Dashboard:Token", token)])
             .AddInMemoryCollection(flags)
             .Build();
     }

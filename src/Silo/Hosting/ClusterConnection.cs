@@ -13,11 +13,13 @@ namespace Distributed.Silo.Hosting;
 public sealed class ClusterConnection : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly bool _keep;
 
-    private ClusterConnection(IHost host, bool embedded)
+    private ClusterConnection(IHost host, bool embedded, bool keep = false)
     {
         _host = host;
         IsEmbedded = embedded;
+        _keep = embedded && keep;
         Client = host.Services.GetRequiredService<IClusterClient>();
     }
 
@@ -53,7 +55,7 @@ public sealed class ClusterConnection : IAsyncDisposable
             host.Dispose();
             throw;
         }
-        return new ClusterConnection(host, !options.IsAzure);
+        return new ClusterConnection(host, !options.IsAzure, options.Dashboard is { Enabled: true, Keep: true });
     }
 
     /// <summary>
@@ -94,6 +96,7 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_keep) await KeepUntilSignalAsync();
         try
         {
             await _host.StopAsync();
@@ -104,21 +107,46 @@ public sealed class ClusterConnection : IAsyncDisposable
         }
     }
 
+    // --keep: the silo (and its dashboard, with the finished job in memory) stays until the user stops it.
+    private async Task KeepUntilSignalAsync()
+    {
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.TrySetResult();
+        }
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+        Log.Information("Dashboard kept up at {Url} (--keep): press Ctrl+C to stop", DashboardUrl);
+        await stop.Task;
+    }
+
     private static IHost BuildClient(DistributedClusterOptions o)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog(Log.Logger, dispose: false);
-        builder.UseOrleansClient(client =>
-        {
-            client.Configure<ClusterOptions>(c => (c.ClusterId, c.ServiceId) = (o.ClusterId, o.ServiceId));
-            client.UseAzureStorageClustering((Orleans.Clustering.AzureStorage.AzureStorageGatewayOptions t) =>
-                t.TableServiceClient = new TableServiceClient(o.StorageConnectionString, SiloHost.TableClientOptions()));
-            // Re-read the gateway list every 2 s (default 1 min), so a restarted or new silo is used soon after it joins.
-            client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
-            client.AddMessageSizeGuard();
-        });
+        builder.UseOrleansClient(client => ConfigureClient(client, o));
         return builder.Build();
+    }
+
+    /// <summary>An Orleans client of the cluster: azure mode through the membership table, embedded mode through the local
+    /// embedded cluster's gateway (also the standalone dashboard's client).</summary>
+    internal static void ConfigureClient(IClientBuilder client, DistributedClusterOptions o)
+    {
+        if (!o.IsAzure)
+        {
+            client.UseLocalhostClustering(o.GatewayPort, o.ServiceId, o.ClusterId);
+            client.AddMessageSizeGuard();
+            return;
+        }
+        client.Configure<ClusterOptions>(c => (c.ClusterId, c.ServiceId) = (o.ClusterId, o.ServiceId));
+        client.UseAzureStorageClustering((Orleans.Clustering.AzureStorage.AzureStorageGatewayOptions t) =>
+            t.TableServiceClient = new TableServiceClient(o.StorageConnectionString, SiloHost.TableClientOptions()));
+        // Re-read the gateway list every 2 s (default 1 min), so a restarted or new silo is used soon after it joins.
+        client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
+        client.AddMessageSizeGuard();
     }
 
     private static IHost BuildLocalClient(DistributedClusterOptions o)
@@ -126,11 +154,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog(Log.Logger, dispose: false);
-        builder.UseOrleansClient(client =>
-        {
-            client.UseLocalhostClustering(o.GatewayPort, o.ServiceId, o.ClusterId);
-            client.AddMessageSizeGuard();
-        });
+        builder.UseOrleansClient(client => ConfigureClient(client, o));
         return builder.Build();
     }
 

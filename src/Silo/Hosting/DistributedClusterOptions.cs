@@ -58,11 +58,20 @@ public sealed class DistributedClusterOptions
 
     public sealed class DashboardSettings
     {
-        /// <summary>Serve the Orleans dashboard (under <c>/orleans</c>) on this silo. Flag <c>--dashboard-port off</c> turns it off.</summary>
+        /// <summary>Serve the training dashboard (at <c>/</c>) and the Orleans dashboard (under <c>/orleans</c>) on this silo. Flag <c>--dashboard-port off</c> turns it off.</summary>
         public bool Enabled { get; set; } = true;
 
-        /// <summary>Kestrel's bind address; loopback by default (the dashboard has no authentication). Flag <c>--dashboard-host</c>.</summary>
+        /// <summary>Embedded mode: keep the process (and so its dashboard) up after the command's work ended, until
+        /// Ctrl+C / SIGTERM, to look at the finished job. <c>./run.sh --keep</c> sets it
+        /// (<c>DISTRIBUTED_Cluster__Dashboard__Keep=true</c>).</summary>
+        public bool Keep { get; set; }
+
+        /// <summary>Kestrel's bind address; loopback by default. Any other address needs <see cref="Token"/>. Flag <c>--dashboard-host</c>.</summary>
         public string Host { get; set; } = "127.0.0.1";
+
+        /// <summary>The training dashboard's token: needed by every request when set, and by every action. Flag
+        /// <c>--dashboard-token</c>, or the variable <c>DISTRIBUTED_DASHBOARD_TOKEN</c> (kept out of process listings).</summary>
+        public string? Token { get; set; }
 
         /// <summary>0 picks a free port (logged at start). Flag <c>--dashboard-port</c>.</summary>
         public int Port { get; set; } = 8080;

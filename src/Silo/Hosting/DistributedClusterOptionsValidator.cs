@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Distributed.Dashboard;
 using Microsoft.Extensions.Options;
 
 namespace Distributed.Silo.Hosting;
@@ -21,8 +22,12 @@ public sealed class DistributedClusterOptionsValidator : IValidateOptions<Distri
             errors.Add($"--silo-port and --gateway-port are both {o.SiloPort}: give them different ports.");
         if (!IPAddress.TryParse(o.AdvertisedAddress, out _))
             errors.Add($"--advertise '{o.AdvertisedAddress}' is not an IP address: give the address other hosts reach this one at, e.g. 10.0.0.5.");
-        if (o.Dashboard.Enabled && !IPAddress.TryParse(o.Dashboard.Host, out _))
-            errors.Add($"--dashboard-host '{o.Dashboard.Host}' is not an IP address: use 127.0.0.1 (this machine only) or 0.0.0.0.");
+        if (o.Dashboard.Enabled)
+        {
+            // The training dashboard's own rules (address, token required beyond loopback, token shape).
+            var dashboard = new TrainingDashboardOptionsValidator().Validate(null, SiloHost.DashboardOptions(o));
+            if (dashboard.Failed) errors.AddRange(dashboard.Failures);
+        }
         var gpus = o.Gpus.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (gpus.Any(g => !int.TryParse(g, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
             errors.Add($"--gpus '{o.Gpus}' is not a list of GPU indices: give global indices separated by commas, e.g. --gpus 0,1.");

@@ -2,6 +2,7 @@ using System.Net;
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Distributed.Dashboard;
 using Distributed.Grains.Hosting;
 using Distributed.Grains.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,9 +15,9 @@ using Serilog;
 namespace Distributed.Silo.Hosting;
 
 /// <summary>
-/// Builds the host of one silo from <see cref="DistributedClusterOptions"/>: a web app (Kestrel on loopback serving
-/// the Orleans dashboard under <c>/orleans</c>; the training dashboard will own <c>/</c>) or, with the dashboard
-/// off, a plain generic host.
+/// Builds the host of one silo from <see cref="DistributedClusterOptions"/>: a web app (Kestrel, on loopback unless told
+/// otherwise, serving the training dashboard at <c>/</c> and the Orleans dashboard under <c>/orleans</c>, both behind
+/// the dashboard token when one is set) or, with the dashboard off, a plain generic host.
 /// </summary>
 public static class SiloHost
 {
@@ -38,15 +39,25 @@ public static class SiloHost
         var builder = WebApplication.CreateBuilder(web);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(options.Dashboard.Host), options.Dashboard.Port));
         Configure(builder, options, configuration);
+        builder.Services.AddTrainingDashboard(d => Copy(DashboardOptions(options), d));
         var app = builder.Build();
+        app.UseTrainingDashboardAuth();
         app.MapOrleansDashboard(DashboardPrefix);
+        app.MapTrainingDashboard(DashboardPrefix);
         return app;
     }
 
-    /// <summary>The dashboard's URL once the host runs (the real port when 0 was asked for), or null when it is off.</summary>
+    /// <summary>The training dashboard's settings from the cluster's.</summary>
+    public static TrainingDashboardOptions DashboardOptions(DistributedClusterOptions options) =>
+        new() { BindAddress = options.Dashboard.Host, Token = options.Dashboard.Token };
+
+    private static void Copy(TrainingDashboardOptions from, TrainingDashboardOptions to) => (to.BindAddress, to.Token) = (from.BindAddress, from.Token);
+
+    /// <summary>The training dashboard's URL once the host runs (the real port when 0 was asked for), or null when it is
+    /// off; the Orleans dashboard is under <see cref="DashboardPrefix"/> of it.</summary>
     public static string? DashboardUrl(IHost host) =>
         host.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() is { } address
-            ? address.TrimEnd('/') + DashboardPrefix
+            ? address.TrimEnd('/') + "/"
             : null;
 
     private static void Configure(IHostApplicationBuilder builder, DistributedClusterOptions options, IConfiguration configuration)

@@ -19,6 +19,9 @@ public sealed partial class TrainingRun(ILoggerFactory loggers)
 {
     private readonly ILogger<TrainingRun> _log = loggers.CreateLogger<TrainingRun>();
 
+    /// <summary>Told after every step, on the training thread (keep it quick); the log lines every log_every steps stay.</summary>
+    public IProgress<RunProgress>? Progress { get; init; }
+
     /// <param name="job">the job (for a resumed run, the checkpoint's job with the command line's overrides)</param>
     /// <param name="output">the run's directory: checkpoints/, metrics.jsonl (the caller puts train.log there)</param>
     /// <param name="resume">the state to continue from, or null for a fresh start</param>
@@ -58,6 +61,7 @@ public sealed partial class TrainingRun(ILoggerFactory loggers)
             var tokensPerSecond = tokens / clock.Elapsed.TotalSeconds;
             double? mfu = job.PeakTflops is { } peak ? m.Tokens * flopsPerToken / (m.Seconds * peak * 1e12) : null;
             metrics.WriteStep(m, m.Tokens / m.Seconds, checkpointSeconds, mfu);
+            Progress?.Report(new RunProgress(m.Step, job.Steps, m.Loss, tokensPerSecond));
             if (m.Step % job.LogEvery == 0 || m.Step == job.Steps)
                 LogStep(m.Step, job.Steps, 100.0 * m.Step / job.Steps, m.Loss, m.GradNorm, m.Lr, tokensPerSecond);
             if (job.EvalEvery > 0 && m.Step % job.EvalEvery == 0 && m.Step < job.Steps) Evaluate(session, metrics, $"at step {m.Step}");
