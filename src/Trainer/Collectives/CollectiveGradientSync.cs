@@ -9,19 +9,12 @@ namespace Distributed.Trainer.Collectives;
 /// counts) by the group's own all-reduce. The reducer is built on first use, once the session's
 /// <see cref="FlatParameters"/> exist, and stays bound to them: a session that rebuilt its parameters needs a new sync.
 /// It owns neither the group nor the parameters; disposing it frees the reducer (its hooks) only.
-/// With <paramref name="overlap"/> false the buckets are all-reduced after backward instead of during it: needed when
-/// the last micro-batch runs backward more than once (AutoCompressor: once per substep), since the reducer counts a
-/// bucket down once and a second backward would write into a bucket already sent.
+/// The session arms it right before the step's very last backward pass, which the objective announces (an
+/// AutoCompressor document runs one backward per substep: the earlier substeps accumulate locally, like DDP's
+/// no_sync), so the buckets are reduced while the last substep's backward runs.
 /// </summary>
-public sealed class CollectiveGradientSync(ProcessGroup group, TimeSpan? bucketTimeout = null, bool overlap = true) : IGradientSync, IDisposable
+public sealed class CollectiveGradientSync(ProcessGroup group, TimeSpan? bucketTimeout = null) : IGradientSync, IDisposable
 {
-    /// <summary>Whether a step's last micro-batch may be overlapped: true unless it runs backward more than once.</summary>
-    public static bool CanOverlap(JobFile job)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        return job.Objective != "autocompressor" || job.Substeps == 1;
-    }
-
     private BucketAllReducer? _reducer;
     private FlatParameters? _boundTo;
 
@@ -32,18 +25,9 @@ public sealed class CollectiveGradientSync(ProcessGroup group, TimeSpan? bucketT
     /// <summary>Per-bucket timings of the last synchronized step (null before the first).</summary>
     public BucketTimings? LastTimings => _reducer?.LastTimings;
 
-    public void LastBackwardStarting(FlatParameters parameters)
-    {
-        if (overlap) Reducer(parameters).BeginLastBackward();
-    }
+    public void LastBackwardStarting(FlatParameters parameters) => Reducer(parameters).BeginLastBackward();
 
-    public void LastBackwardFinished(FlatParameters parameters)
-    {
-        var reducer = Reducer(parameters);
-        // Without overlap, arming right before finishing launches every bucket now, after all of backward.
-        if (!overlap) reducer.BeginLastBackward();
-        reducer.FinishAndWait(bucketTimeout);
-    }
+    public void LastBackwardFinished(FlatParameters parameters) => Reducer(parameters).FinishAndWait(bucketTimeout);
 
     public void AllReduceSum(Span<double> values)
     {

@@ -117,7 +117,7 @@ internal sealed partial class WorkerRun
             {
                 var rendezvous = new Rendezvous(a.StoreHost, a.StorePort, a.WorldId, a.Rank, a.WorldSize, _options.CollectiveTimeout) { JoinTimeout = _options.JoinTimeout };
                 _group = ProcessGroup.Join(rendezvous, device, a.Rank == 0 ? _slot.RendezvousStore : null);
-                sync = new CollectiveGradientSync(_group, _options.CollectiveTimeout, CollectiveGradientSync.CanOverlap(job));
+                sync = new CollectiveGradientSync(_group, _options.CollectiveTimeout);
             }
             TrainingSnapshot? resume = null;
             if (a.RestoreFrom is { } name)
