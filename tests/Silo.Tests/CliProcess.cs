@@ -20,13 +20,19 @@ internal static class CliProcess
     {
         var info = StartInfo(args);
         foreach (var (name, value) in environment) info.Environment[name] = value;
+        return RunToEnd(info, $"distributed {string.Join(' ', args)}");
+    }
+
+    /// <summary>Runs a prepared process to its end (at most 10 minutes): its exit code and everything it printed.</summary>
+    public static (int Code, string Output) RunToEnd(ProcessStartInfo info, string what)
+    {
         using var p = Process.Start(info)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             p.Kill(entireProcessTree: true);
-            Assert.Fail($"`distributed {string.Join(' ', args)}` did not finish in 10 minutes; it printed:\n{stdout.Result}{stderr.Result}");
+            Assert.Fail($"`{what}` did not finish in 10 minutes; it printed:\n{stdout.Result}{stderr.Result}");
         }
         return (p.ExitCode, stdout.Result + stderr.Result);
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Distributed.TestSupport;
 using static Distributed.Silo.Tests.CliProcess;
@@ -28,6 +29,22 @@ public sealed class JobCliTests : IDisposable
         Assert.Contains("loss_without_summaries", log);
         var model = Directory.GetDirectories(_dir).Single();
         Assert.True(File.Exists(Path.Combine(model, "step-00000020", "config.json")), log);
+    }
+
+    [Fact]
+    public void The_readme_command_resolves_relative_paths_against_the_callers_folder()
+    {
+        // `./run.sh` and the README run `dotnet run --project src/Silo -- ...` from the repository root with relative
+        // paths. The Web SDK would run the program in src/Silo, where jobs/... does not exist; the project keeps the
+        // caller's folder, as the built executable does.
+        var root = Path.GetDirectoryName(FindUp("jobs"))!;
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
+        string[] args = ["run", "--project", "src/Silo", "-c", "Release", "--no-build", "--", "job", "submit", "jobs/cluster-autocompressor.json",
+            "--workers", "2", "--steps", "2", "--storage", _dir, "--silo-port", Port(), "--gateway-port", Port(), "--dashboard-port", "0"];
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var (code, log) = RunToEnd(info, "dotnet " + string.Join(' ', args));
+        Assert.True(code == 0, log);
+        Assert.Contains("completed: 2 steps trained by 2 workers", log);
     }
 
     [Fact]
