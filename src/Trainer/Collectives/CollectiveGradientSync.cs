@@ -1,4 +1,5 @@
 using Distributed.Trainer.Nn;
+using Distributed.Trainer.Torch;
 using Distributed.Trainer.Training;
 
 namespace Distributed.Trainer.Collectives;
@@ -34,6 +35,8 @@ public sealed class CollectiveGradientSync(ProcessGroup group, TimeSpan? bucketT
         if (_reducer is not null) _reducer.AllReduceScalars(values);
         else group.AllReduceSum(values);
     }
+
+    public void Broadcast(Tensor tensor, int root) => group.Broadcast(tensor, root);
 
     public void Dispose()
     {

@@ -176,6 +176,9 @@ public sealed class ProcessGroup : IDisposable
         }
     }
 
+    /// <summary>A collective failed or the group was aborted: it is unusable; join a new world.</summary>
+    public bool IsBroken => _faulted || _aborted;
+
     // --- Teardown
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Distributed.Trainer.Nn;
+using Distributed.Trainer.Torch;
 
 namespace Distributed.Trainer.Training;
 
@@ -26,6 +27,9 @@ public interface IGradientSync
 
     /// <summary>Sums <paramref name="values"/> over all ranks, in place (loss sums, sample and token counts).</summary>
     void AllReduceSum(Span<double> values);
+
+    /// <summary>Overwrites <paramref name="tensor"/> on every rank with rank <paramref name="root"/>'s (the replica state of a new world).</summary>
+    void Broadcast(Tensor tensor, int root);
 }
 
 /// <summary>World size 1: nothing to combine.</summary>
@@ -45,5 +49,10 @@ public sealed class NoGradientSync : IGradientSync
 
     public void AllReduceSum(Span<double> values)
     {
+    }
+
+    public void Broadcast(Tensor tensor, int root)
+    {
+        if (root != 0) throw new ArgumentOutOfRangeException(nameof(root), root, "a world of one rank has only rank 0");
     }
 }

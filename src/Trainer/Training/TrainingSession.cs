@@ -28,8 +28,8 @@ public sealed partial class TrainingSession : IDisposable
     private readonly FlatParameters _parameters;
     private readonly AdamW _optimizer;
     private readonly LrSchedule _schedule;
-    private readonly IGradientSync _sync;
     private readonly ILogger<TrainingSession> _log;
+    private IGradientSync _sync;
     private DataCursor _cursor;
 
     private TrainingSession(JobFile job, WorldInfo world, IGradientSync sync, JobData data, Objective objective, Device device, DType dtype,
@@ -52,7 +52,8 @@ public sealed partial class TrainingSession : IDisposable
 
     public JobFile Job { get; }
 
-    public WorldInfo World { get; }
+    /// <summary>This rank's place in the world it trains in now (it changes when the session moves to a new world).</summary>
+    public WorldInfo World { get; private set; }
 
     public JobData Data { get; }
 
@@ -205,6 +206,60 @@ public sealed partial class TrainingSession : IDisposable
         }
         _sync.AllReduceSum(sums);
         return Objective.Summarize(sums);
+    }
+
+    /// <summary>
+    /// Moves the session to another data-parallel world at a step boundary: a survivor of a lost peer, or a replica
+    /// joining a grown world. The sync's world size must match. The replica state stays as it is; call
+    /// <see cref="BroadcastState"/> next so that every rank of the new world starts from one replica.
+    /// A step that failed in its collective leaves the state of the step boundary before it (the optimizer
+    /// steps only after every sum arrived; gradients are zeroed at the start of each step), so a session whose
+    /// world broke can move on.
+    /// </summary>
+    public void MoveToWorld(WorldInfo world, IGradientSync? sync)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        world.Validate();
+        sync ??= NoGradientSync.Instance;
+        if (sync.WorldSize != world.WorldSize)
+            throw new ArgumentException($"the gradient sync spans {sync.WorldSize} ranks, the world has {world.WorldSize}", nameof(sync));
+        World = world;
+        _sync = sync;
+    }
+
+    /// <summary>
+    /// Makes every rank's replica rank <paramref name="root"/>'s, over the current world's sync: every parameter
+    /// bucket (frozen ones too), both AdamW moments, the step count and the data cursor. A rank that joins a world
+    /// (new or restarted) and survivors that stopped a step apart all continue from the root's step boundary.
+    /// Returns the step the world continues from.
+    /// </summary>
+    public long BroadcastState(int root)
+    {
+        if (root < 0 || root >= World.WorldSize)
+            throw new ArgumentOutOfRangeException(nameof(root), root, $"the root must be a rank of the world (0-{World.WorldSize - 1})");
+        if (World.WorldSize == 1) return StepCount;
+        using var scope = TensorScope.Begin();
+        // The position first: a rank that disagrees on the dataset or seed is refused before any weight moves.
+        double[] position = [StepCount, _cursor.Epoch, _cursor.Consumed, Objective.Train.Count, _cursor.Seed >> 32, _cursor.Seed & 0xFFFF_FFFF];
+        var header = Tensor.FromSpan<double>(position, [position.Length]).To(Device);
+        _sync.Broadcast(header, root);
+        var received = header.ToArray<double>();
+        var seed = ((ulong)received[4] << 32) | (ulong)received[5];
+        if (seed != _cursor.Seed || (long)received[3] != Objective.Train.Count)
+            throw new JobException(
+                $"rank {World.Rank} cannot take rank {root}'s replica: it trains {received[3]:F0} samples with seed {seed}, this rank {Objective.Train.Count} with seed {_cursor.Seed}; every rank must run the same job file");
+        using (NoGradScope.Begin())
+        {
+            foreach (var bucket in _parameters.Buckets) _sync.Broadcast(bucket.Data, root);
+            foreach (var (_, m, v) in _optimizer.State)
+            {
+                _sync.Broadcast(m, root);
+                _sync.Broadcast(v, root);
+            }
+        }
+        _optimizer.SetStepCount((long)received[0]);
+        _cursor = _cursor with { Epoch = (int)received[1], Consumed = (long)received[2] };
+        return StepCount;
     }
 
     /// <summary>

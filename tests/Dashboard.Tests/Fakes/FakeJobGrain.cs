@@ -83,6 +83,9 @@ public sealed class FakeJobGrain(FakeWorkers workers) : Grain, IJobGrain
 
     public Task ReportFailureAsync(string worldId, int rank, string error) => throw new NotSupportedException("the double trains by itself");
 
+    public Task ReportLeftWorldAsync(string worldId, int rank, int gpu, long step, bool replicaKept, string reason) =>
+        throw new NotSupportedException("the double trains by itself");
+
     public Task ReportFinishedAsync(string worldId, int rank, long step) => throw new NotSupportedException("the double trains by itself");
 
     public Task ReportCheckpointAsync(CheckpointInfo checkpoint) => throw new NotSupportedException("the double trains by itself");

@@ -28,4 +28,8 @@ public sealed class FakeWorkerGrain(FakeWorkers workers) : Grain, IWorkerGrain
     public Task RequestCheckpointAsync(string jobId) => throw new NotSupportedException("not used by the dashboard");
 
     public Task AbortAsync(string jobId, string worldId, string reason) => throw new NotSupportedException("not used by the dashboard");
+
+    public Task RegroupAsync(string jobId, string worldId, string reason) => throw new NotSupportedException("not used by the dashboard");
+
+    public Task ReleaseAsync(string jobId, string reason) => throw new NotSupportedException("not used by the dashboard");
 }

@@ -53,6 +53,17 @@ internal sealed class InProcessWorld(int size)
         }
 
         public void AllReduceSum(Span<double> values) => world.Sum(rank, values.ToArray(), (a, b) => a + b).CopyTo(values);
+
+        // Every rank takes the root's values: a sum in which only the root contributes.
+        public void Broadcast(Tensor tensor, int root)
+        {
+            if (tensor.DType == DType.Float64)
+                tensor.CopyFrom(MemoryMarshal.AsBytes(world.Sum(rank, rank == root ? tensor.ToArray<double>() : new double[tensor.NumEl], (a, b) => a + b).AsSpan()));
+            else if (tensor.DType == DType.Float32)
+                tensor.CopyFrom(MemoryMarshal.AsBytes(world.Sum(rank, rank == root ? tensor.ToArray<float>() : new float[tensor.NumEl], (a, b) => a + b).AsSpan()));
+            else
+                throw new NotSupportedException($"the in-process world broadcasts float32 and float64 tensors, not {tensor.DType}");
+        }
     }
 
     /// <summary>Runs <paramref name="body"/> for every rank on its own thread and returns the results by rank.</summary>

@@ -1,4 +1,5 @@
 using Distributed.Trainer.Nn;
+using Distributed.Trainer.Torch;
 using Distributed.Trainer.Training;
 
 namespace Distributed.Trainer.Tests.Training;
@@ -51,6 +52,10 @@ public sealed class LastBackwardTests
         public void LastBackwardFinished(FlatParameters parameters) => Finished.Add(SquaredNorm(parameters));
 
         public void AllReduceSum(Span<double> values)
+        {
+        }
+
+        public void Broadcast(Tensor tensor, int root)
         {
         }
 

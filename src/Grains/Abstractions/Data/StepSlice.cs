@@ -7,4 +7,5 @@ public sealed record StepSlice(
     [property: Id(1)] int Epoch,
     [property: Id(2)] int Rank,
     [property: Id(3)] string WorldId,
-    [property: Id(4)] long[] Positions);
+    [property: Id(4)] long[] Positions,
+    [property: Id(5)] int WorldSize = 0);

@@ -48,6 +48,12 @@ public interface IJobGrain : IGrainWithStringKey
     [Alias("report-failure")]
     Task ReportFailureAsync(string worldId, int rank, string error);
 
+    /// <summary>A worker left its world without finishing: its collective failed (a peer lost or hung), the world was
+    /// aborted, or it regrouped at a step boundary. <paramref name="replicaKept"/>: it holds the job's replica at
+    /// step <paramref name="step"/> for the next world.</summary>
+    [Alias("report-left-world")]
+    Task ReportLeftWorldAsync(string worldId, int rank, int gpu, long step, bool replicaKept, string reason);
+
     /// <summary>A worker finished the job's last step (and rank 0 its final evaluation).</summary>
     [Alias("report-finished")]
     Task ReportFinishedAsync(string worldId, int rank, long step);

@@ -13,6 +13,8 @@ public static class JobEventKinds
     public const string Detected = "detected";
     public const string Aborted = "aborted";
     public const string Restored = "restored";
+    public const string Regrouping = "regrouping";
+    public const string Released = "released";
     public const string Resumed = "resumed";
     public const string CoordinatorMoved = "coordinator-moved";
     public const string Evaluated = "evaluated";

@@ -50,6 +50,15 @@ public interface IWorkerGrain : IGrainWithIntegerKey
     [Alias("abort")]
     Task AbortAsync(string jobId, string worldId, string reason);
 
+    /// <summary>Leaves the world at the next step boundary (every rank agrees on which one) and keeps the replica, so
+    /// the job can form a larger world with it (a worker joined).</summary>
+    [Alias("regroup")]
+    Task RegroupAsync(string jobId, string worldId, string reason);
+
+    /// <summary>Drops a replica kept for the job (<see cref="WorkerState.Retained"/>); a no-op otherwise.</summary>
+    [Alias("release")]
+    Task ReleaseAsync(string jobId, string reason);
+
     [Alias("status")]
     Task<WorkerStatus> GetStatusAsync();
 }

@@ -9,4 +9,8 @@ public enum WorkerState
     Training,
     Stopping,
     Failed,
+
+    /// <summary>Out of its world (a peer was lost, or the world regroups) but holding its job's replica at a step
+    /// boundary, for the job's next world; free for that job only, until the job releases it.</summary>
+    Retained,
 }

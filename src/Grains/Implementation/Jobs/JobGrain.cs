@@ -30,6 +30,10 @@ public sealed partial class JobGrain(
 {
     private readonly JobGrainOptions _options = options.Value;
     private readonly Dictionary<long, List<StepReport>> _pendingPoints = [];
+    // When each rank of the current world was last heard from (in memory: a new activation gives every rank a fresh start).
+    private readonly Dictionary<int, DateTimeOffset> _lastHeard = [];
+    private DateTimeOffset _lastFormAttempt;
+    private DateTimeOffset _lastGrowCheck;
     private DateTimeOffset _lastWrite;
     private bool _dirty;
     private IGrainTimer? _timer;
@@ -49,6 +53,7 @@ public sealed partial class JobGrain(
             }
             S.Coordinator = silo.Name;
             await WriteAsync();
+            HeardAll();
             StartTimer();
         }
     }
@@ -97,6 +102,8 @@ public sealed partial class JobGrain(
         await WriteAsync();
         await RegisterAsync();
         await Task.WhenAll(world.Select(m => TryAsync(() => Worker(m.Gpu).StopAsync(Id, "job cancelled"), $"stop GPU {m.Gpu}")));
+        S.Recovery = null;
+        ReleaseReplicas(world.Select(m => m.Gpu), "job cancelled");
         return Status();
     }
 
@@ -136,6 +143,7 @@ public sealed partial class JobGrain(
     {
         ArgumentNullException.ThrowIfNull(report);
         if (report.WorldId != S.WorldId || S.Spec is null) return Task.CompletedTask;
+        _lastHeard[report.Rank] = time.GetUtcNow();
         var i = S.LastSteps.FindIndex(r => r.Rank == report.Rank);
         if (i >= 0) S.LastSteps[i] = report;
         else S.LastSteps.Add(report);
@@ -151,7 +159,22 @@ public sealed partial class JobGrain(
         if (S.State == JobState.Forming)
         {
             S.State = JobState.Running;
-            AddEvent(JobEventKinds.Started, $"world {S.WorldId} trains: first step reported", report.Step, S.WorldId);
+            if (S.Resume is { } mark)
+            {
+                // The end of a recovery: how long from detection to the first completed step, and how much work was discarded
+                // (the step in flight when the world broke, and any completed step the new world's starting replica was behind).
+                var lost = mark.Grow ? 0 : Math.Max(0, mark.LastCompleted + 1 - mark.FromStep);
+                var seconds = (time.GetUtcNow() - mark.Detected).TotalSeconds;
+                AddEvent(JobEventKinds.Started,
+                    $"world {S.WorldId} trains again: step {report.Step} completed {seconds.ToString("F1", CultureInfo.InvariantCulture)} s after the {(mark.Grow ? "regroup began" : "failure was detected")}; {lost} step(s) lost",
+                    report.Step, S.WorldId);
+                LogRecovered(log, Id, S.WorldId!, report.Step, seconds, lost);
+                S.Resume = null;
+            }
+            else
+            {
+                AddEvent(JobEventKinds.Started, $"world {S.WorldId} trains: first step reported", report.Step, S.WorldId);
+            }
         }
         _dirty = true;
         return time.GetUtcNow() - _lastWrite >= _options.StateWriteInterval ? WriteAndRegisterAsync() : Task.CompletedTask;
@@ -177,8 +200,31 @@ public sealed partial class JobGrain(
         LogFailed(log, Id, rank, error);
         await WriteAsync();
         await RegisterAsync();
-        // Recovery (a new world from the survivors) is the job of issue 11; until then the others are torn down so no rank waits on a dead peer.
+        // The rank's own error (not a lost peer: those arrive as ReportLeftWorld), which a new world would meet again: the
+        // job fails, and the others are torn down so that no rank waits on it (they leave keeping replicas, released below).
+        S.Recovery = null;
         await Task.WhenAll(S.World.Where(m => m.Rank != rank).Select(m => TryAsync(() => Worker(m.Gpu).AbortAsync(Id, worldId, $"rank {rank} failed"), $"abort GPU {m.Gpu}")));
+    }
+
+    public async Task ReportLeftWorldAsync(string worldId, int rank, int gpu, long step, bool replicaKept, string reason)
+    {
+        if (S.Spec is null) return;
+        var member = S.World.FirstOrDefault(m => m.Rank == rank && m.Gpu == gpu);
+        var recovering = S.State is JobState.Forming or JobState.Running or JobState.Checkpointing or JobState.Recovering;
+        if (worldId != S.WorldId || member is null || !recovering)
+        {
+            // A world that is gone (or a job that ended): the replica is of no use to anyone.
+            if (replicaKept) ReleaseReplicas([gpu], $"world {worldId} of job {Id} is over ({S.State})");
+            return;
+        }
+        LogLeft(log, Id, worldId, rank, step, replicaKept, reason);
+        if (S.Recovery is null)
+            await BeginRecoveryAsync($"rank {rank} (GPU {gpu} on {member.Silo}) left world {worldId} at step {step}: {reason}", [], grow: false);
+        var r = S.Recovery!;
+        r.Left.RemoveAll(l => l.Rank == rank);
+        r.Left.Add(new LeftWorld(rank, gpu, step, replicaKept));
+        await WriteAsync();
+        await TryFinishRecoveryAsync();
     }
 
     public async Task ReportFinishedAsync(string worldId, int rank, long step)
@@ -222,9 +268,11 @@ public sealed partial class JobGrain(
 
     // --- forming a world
 
+    // A pending job: a world of the free workers when there are enough (a resumed job restores its checkpoint).
     private async Task TryFormWorldAsync()
     {
         var spec = S.Spec!;
+        _lastFormAttempt = time.GetUtcNow();
         var free = await FreeGpusAsync();
         if (free.Count < spec.MinWorkers)
         {
@@ -233,64 +281,99 @@ public sealed partial class JobGrain(
             await WriteAsync();
             return;
         }
-        var world = free.Take(spec.MaxWorkers).Select((g, rank) => new WorldMember(rank, g.Gpu, g.Silo)).ToList();
+        // Replicas kept for this job are of no use to a world that restores a checkpoint: the workers drop them when they start.
+        var fromStep = S.RestoreFrom is { } restore && CheckpointLayout.StepOf(restore) is { } restoredStep ? restoredStep : S.Step;
+        var how = S.RestoreFrom is { } name ? $"restoring checkpoint {name}" : fromStep == 0 ? "from the job file's initialisation" : $"from step {fromStep}";
+        await StartWorldAsync([.. free.Take(spec.MaxWorkers)], S.RestoreFrom, broadcastFrom: null, fromStep, how);
+    }
+
+    // Assigns ranks in the given order (rank 0 first), has rank 0 open the rendezvous and starts every worker.
+    private async Task StartWorldAsync(List<FreeGpu> members, string? restoreFrom, int? broadcastFrom, long fromStep, string how)
+    {
+        var spec = S.Spec!;
+        var job = JobFile.Parse(spec.JobFileJson, "job file");
+        var world = members.Select((g, rank) => new WorldMember(rank, g.Gpu, g.Silo, g.Address)).ToList();
         S.Worlds++;
         var worldId = $"{Id.Replace('/', '-')}-w{S.Worlds}";
         S.WorldId = worldId;
         S.World = world;
         S.Finished = [];
         S.LastSteps = [];
+        S.Recovery = null;
         _pendingPoints.Clear();
         S.State = JobState.Forming;
-        if (S.RestoreFrom is { } restore && CheckpointLayout.StepOf(restore) is { } restoredStep)
-        {
-            // The new world starts at the checkpoint: what was trained after it is trained again, and replaces its history.
-            S.Step = restoredStep;
-            S.History.RemoveAll(p => p.Step > restoredStep);
-        }
-        AddEvent(JobEventKinds.WorldFormed, $"world {worldId}: {string.Join(", ", world.Select(m => $"rank {m.Rank} = GPU {m.Gpu} on {m.Silo}"))}", S.Step, worldId);
+        // Fixed once: later worlds keep the global batch through accumulation of micro-batches of this size (see JobGrainState.MicroBatch).
+        S.MicroBatch ??= job.MicroBatch ?? (job.Batch + world.Count - 1) / world.Count;
+        // The new world starts at fromStep: what was trained after it is trained again, and replaces its history.
+        S.Step = fromStep;
+        S.History.RemoveAll(p => p.Step > fromStep);
+        if (S.Resume is { } mark) S.Resume = mark with { FromStep = fromStep };
+        AddEvent(JobEventKinds.WorldFormed,
+            $"world {worldId} ({how}): {string.Join(", ", world.Select(m => $"rank {m.Rank} = GPU {m.Gpu} on {m.Silo}"))}", fromStep, worldId);
         LogWorld(log, Id, worldId, world.Count);
-        await WriteAsync();
-        await RegisterAsync();
+        HeardAll();
+        await WriteAndRegisterAsync();
+        RendezvousAddress address;
         try
         {
-            var address = world.Count > 1 ? await Worker(world[0].Gpu).OpenRendezvousAsync(Id, worldId) : new RendezvousAddress("", 0);
-            await Task.WhenAll(world.Select(m => Worker(m.Gpu).StartAsync(new WorkerAssignment(Id, worldId, m.Rank, world.Count, address.Host, address.Port, spec,
-                S.RestoreFrom, null))));
+            address = world.Count > 1 ? await Worker(world[0].Gpu).OpenRendezvousAsync(Id, worldId).WaitAsync(CallTimeout) : new RendezvousAddress("", 0);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            S.State = JobState.Failed;
-            S.Error = $"starting world {worldId}: {e.Message}";
-            AddEvent(JobEventKinds.Failed, S.Error, S.Step, worldId);
-            await WriteAsync();
-            await RegisterAsync();
-            await Task.WhenAll(world.Select(m => TryAsync(() => Worker(m.Gpu).AbortAsync(Id, worldId, "the world could not start"), $"abort GPU {m.Gpu}")));
+            await BeginRecoveryAsync($"rank 0 (GPU {world[0].Gpu} on {world[0].Silo}) could not open world {worldId}'s rendezvous: {e.Message}", [0], grow: false);
+            return;
         }
-    }
-
-    // GPUs of active silos whose workers are idle, ascending.
-    private async Task<List<(int Gpu, string Silo)>> FreeGpusAsync()
-    {
-        var candidates = new List<(int Gpu, string Silo)>();
-        foreach (var member in membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active))
-        {
-            if (!metadata.GetSiloMetadata(member.SiloAddress).Metadata.TryGetValue(SiloGpus.MetadataKey, out var value)) continue;
-            foreach (var gpu in SiloGpus.Parse(value)) candidates.Add((gpu, member.Name));
-        }
-        candidates.Sort((a, b) => a.Gpu.CompareTo(b.Gpu));
-        var free = new List<(int Gpu, string Silo)>();
-        foreach (var candidate in candidates)
+        var unstarted = new List<int>();
+        await Task.WhenAll(world.Select(async m =>
         {
             try
             {
-                var status = await Worker(candidate.Gpu).GetStatusAsync().WaitAsync(TimeSpan.FromSeconds(10));
-                if (status.State is WorkerState.Idle or WorkerState.Failed) free.Add(candidate);
+                await Worker(m.Gpu).StartAsync(new WorkerAssignment(Id, worldId, m.Rank, world.Count, address.Host, address.Port, spec, restoreFrom, broadcastFrom,
+                    S.MicroBatch)).WaitAsync(CallTimeout);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                LogWorkerUnreachable(log, Id, candidate.Gpu, e.Message);
+                LogWorkerUnreachable(log, Id, m.Gpu, e.Message);
+                lock (unstarted) unstarted.Add(m.Rank);
             }
+        }));
+        if (unstarted.Count > 0)
+            await BeginRecoveryAsync($"world {worldId}: rank(s) {string.Join(", ", unstarted)} could not be started", unstarted, grow: false);
+    }
+
+    private sealed record FreeGpu(int Gpu, string Silo, string Address, WorkerStatus Status);
+
+    // GPUs of active silos whose workers are free for this job (idle, failed, or keeping this job's replica), ascending.
+    private async Task<List<FreeGpu>> FreeGpusAsync(IReadOnlySet<int>? skip = null)
+    {
+        var candidates = new List<(int Gpu, string Silo, string Address)>();
+        foreach (var member in membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active))
+        {
+            if (!metadata.GetSiloMetadata(member.SiloAddress).Metadata.TryGetValue(SiloGpus.MetadataKey, out var value)) continue;
+            foreach (var gpu in SiloGpus.Parse(value))
+            {
+                if (skip?.Contains(gpu) != true) candidates.Add((gpu, member.Name, member.SiloAddress.ToParsableString()));
+            }
+        }
+        candidates.Sort((a, b) => a.Gpu.CompareTo(b.Gpu));
+        var statuses = await Task.WhenAll(candidates.Select(async c =>
+        {
+            try
+            {
+                return await Worker(c.Gpu).GetStatusAsync().WaitAsync(CallTimeout);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogWorkerUnreachable(log, Id, c.Gpu, e.Message);
+                return null;
+            }
+        }));
+        var free = new List<FreeGpu>();
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (statuses[i] is not { } status) continue;
+            if (status.State is WorkerState.Idle or WorkerState.Failed || (status.State == WorkerState.Retained && status.JobId == Id))
+                free.Add(new FreeGpu(candidates[i].Gpu, candidates[i].Silo, candidates[i].Address, status));
         }
         return free;
     }
@@ -301,7 +384,7 @@ public sealed partial class JobGrain(
         {
             try
             {
-                var status = await Worker(m.Gpu).GetStatusAsync().WaitAsync(TimeSpan.FromSeconds(10));
+                var status = await Worker(m.Gpu).GetStatusAsync().WaitAsync(CallTimeout);
                 if (status.JobId == Id && status.State is WorkerState.Joining or WorkerState.Training or WorkerState.Stopping) return true;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -312,9 +395,166 @@ public sealed partial class JobGrain(
         return false;
     }
 
-    // --- the timer: a pending job looks for workers again; step reports' state is written
+    // --- recovery: a broken world is left by its survivors (keeping their replicas); the next world starts from the most
+    // advanced replica, broadcast to every rank, or from the last committed checkpoint when no replica survived; below the
+    // minimum world the job waits for workers and then restores the checkpoint.
 
-    private void StartTimer() => _timer ??= this.RegisterGrainTimer(OnTimerAsync, _options.FormRetryInterval, _options.FormRetryInterval);
+    private async Task BeginRecoveryAsync(string reason, IReadOnlyCollection<int> lost, bool grow)
+    {
+        var now = time.GetUtcNow();
+        var worldId = S.WorldId!;
+        var lastCompleted = Math.Max(S.Step, S.LastSteps.Count > 0 ? S.LastSteps.Max(r => r.Step) : 0);
+        if (S.Recovery is { } current)
+        {
+            foreach (var rank in lost.Where(r => !current.Lost.Contains(r))) current.Lost.Add(rank);
+            await WriteAsync();
+            return;
+        }
+        S.State = JobState.Recovering;
+        S.Recovery = new RecoveryState
+        {
+            WorldId = worldId,
+            Reason = reason,
+            Grow = grow,
+            Detected = now,
+            Deadline = now + _options.RecoveryTimeout,
+            LastCompleted = lastCompleted,
+            Lost = [.. lost],
+        };
+        S.Resume = new ResumeMark(now, lastCompleted, lastCompleted, grow);
+        AddEvent(grow ? JobEventKinds.Regrouping : JobEventKinds.Detected, reason, lastCompleted, worldId);
+        var others = S.World.Where(m => !lost.Contains(m.Rank)).ToList();
+        if (grow)
+        {
+            LogRegrouping(log, Id, worldId, reason);
+            foreach (var m in others) _ = TryAsync(() => Worker(m.Gpu).RegroupAsync(Id, worldId, reason), $"regroup GPU {m.Gpu}");
+        }
+        else
+        {
+            LogDetected(log, Id, worldId, lastCompleted, reason);
+            // Every other rank leaves now: NCCL communicators are aborted (no rank waits on the dead peer); a Gloo
+            // collective with a hung peer ends at the collective timeout. Calls are not awaited: a dead silo's would wait.
+            foreach (var m in others) _ = TryAsync(() => Worker(m.Gpu).AbortAsync(Id, worldId, reason), $"abort GPU {m.Gpu}");
+            AddEvent(JobEventKinds.Aborted, $"world {worldId} aborted: {others.Count} rank(s) leave it keeping their replicas", lastCompleted, worldId);
+        }
+        await WriteAndRegisterAsync();
+    }
+
+    // Forms the next world once every rank of the broken one has left it or is lost (or the recovery timeout passed).
+    private async Task TryFinishRecoveryAsync()
+    {
+        if (S.Recovery is not { } r) return;
+        foreach (var rank in DeadMembers().Where(d => !r.Lost.Contains(d))) r.Lost.Add(rank);
+        var waiting = S.World.Where(m => !r.Lost.Contains(m.Rank) && !r.Left.Any(l => l.Rank == m.Rank)).ToList();
+        if (waiting.Count > 0 && time.GetUtcNow() < r.Deadline) return;
+        foreach (var m in waiting)
+        {
+            r.Lost.Add(m.Rank);
+            AddEvent(JobEventKinds.WorkerLost, $"rank {m.Rank} (GPU {m.Gpu} on {m.Silo}) did not leave world {r.WorldId} within {_options.RecoveryTimeout.TotalSeconds:F0} s: counted as lost", r.LastCompleted, r.WorldId);
+        }
+        foreach (var m in S.World.Where(m => r.Lost.Contains(m.Rank) && !waiting.Contains(m)))
+            AddEvent(JobEventKinds.WorkerLost, $"rank {m.Rank} (GPU {m.Gpu} on {m.Silo}) lost", r.LastCompleted, r.WorldId);
+        // Steps some ranks completed before the world broke are kept: their loss is the world's (all-reduced).
+        foreach (var (step, reports) in _pendingPoints.OrderBy(p => p.Key).ToList()) AddPoint(step, reports);
+        _pendingPoints.Clear();
+
+        var spec = S.Spec!;
+        var free = await FreeGpusAsync();
+        var replicas = free.Where(f => f.Status.State == WorkerState.Retained).ToList();
+        if (free.Count < spec.MinWorkers)
+        {
+            var latest = await LatestCommittedAsync();
+            S.RestoreFrom = latest?.Name;
+            S.Step = latest?.Step ?? 0;
+            S.State = JobState.Pending;
+            S.Recovery = null;
+            S.World = [];
+            AddEvent(JobEventKinds.Released,
+                $"too few workers to go on: {free.Count} free, at least {spec.MinWorkers} needed; the job restores {(latest is null ? "from the start (no checkpoint was committed)" : $"checkpoint {latest.Name}")} when enough are free",
+                r.LastCompleted, r.WorldId);
+            ReleaseReplicas(replicas.Select(f => f.Gpu), "too few workers to go on: the job restores its checkpoint later");
+            await WriteAndRegisterAsync();
+            return;
+        }
+        var source = replicas.OrderByDescending(f => f.Status.Step).ThenBy(f => f.Gpu).FirstOrDefault();
+        var members = (source is null ? free : [source, .. free.Where(f => f.Gpu != source.Gpu)]).Take(spec.MaxWorkers).ToList();
+        ReleaseReplicas(replicas.Where(f => !members.Contains(f)).Select(f => f.Gpu), "the next world is full");
+        if (source is not null)
+        {
+            var joining = members.Count(m => m.Status.State != WorkerState.Retained);
+            S.RestoreFrom = null;
+            await StartWorldAsync(members, null, broadcastFrom: 0, source.Status.Step,
+                $"from the replica of GPU {source.Gpu} at step {source.Status.Step}: {members.Count - joining} survivor(s), {joining} joining");
+        }
+        else
+        {
+            var latest = await LatestCommittedAsync();
+            S.RestoreFrom = latest?.Name;
+            await StartWorldAsync(members, latest?.Name, broadcastFrom: null, latest?.Step ?? 0,
+                latest is null ? "no replica survived and no checkpoint was committed: from the start" : $"no replica survived: restoring checkpoint {latest.Name}");
+        }
+    }
+
+    // Ranks of the current world whose silo membership has declared dead (a restarted silo of the same name is another silo).
+    private List<int> DeadMembers()
+    {
+        var members = membership.CurrentSnapshot.Members.Values;
+        var dead = new List<int>();
+        foreach (var m in S.World)
+        {
+            if (m.SiloAddress is null) continue;
+            var entry = members.FirstOrDefault(x => x.SiloAddress.ToParsableString() == m.SiloAddress);
+            if (entry is { Status: SiloStatus.Dead }) dead.Add(m.Rank);
+        }
+        return dead;
+    }
+
+    private void ReleaseReplicas(IEnumerable<int> gpus, string reason)
+    {
+        foreach (var gpu in gpus) _ = TryAsync(() => Worker(gpu).ReleaseAsync(Id, reason), $"release GPU {gpu}");
+    }
+
+    private void HeardAll()
+    {
+        _lastHeard.Clear();
+        var now = time.GetUtcNow();
+        foreach (var m in S.World) _lastHeard[m.Rank] = now;
+    }
+
+    // A running world: members' silos alive, reports arriving, and free workers to grow into.
+    private async Task CheckHealthAsync()
+    {
+        var now = time.GetUtcNow();
+        if (DeadMembers() is { Count: > 0 } dead)
+        {
+            var who = string.Join(", ", S.World.Where(m => dead.Contains(m.Rank)).Select(m => $"rank {m.Rank} (GPU {m.Gpu} on {m.Silo})"));
+            await BeginRecoveryAsync($"{who}: silo declared dead by the cluster's membership", dead, grow: false);
+            return;
+        }
+        if (S.State != JobState.Running) return;
+        var silent = S.World.Where(m => now - _lastHeard.GetValueOrDefault(m.Rank, now) > _options.HeartbeatTimeout).ToList();
+        if (silent.Count > 0)
+        {
+            await BeginRecoveryAsync(
+                $"no step report from rank(s) {string.Join(", ", silent.Select(m => m.Rank))} for {_options.HeartbeatTimeout.TotalSeconds:F0} s: the world hangs", [], grow: false);
+            return;
+        }
+        if (S.World.Count < S.Spec!.MaxWorkers && now - _lastGrowCheck >= _options.FormRetryInterval)
+        {
+            _lastGrowCheck = now;
+            var joiners = await FreeGpusAsync(S.World.Select(m => m.Gpu).ToHashSet());
+            if (joiners.Count > 0 && S.State == JobState.Running && S.Recovery is null)
+            {
+                await BeginRecoveryAsync(
+                    $"{string.Join(", ", joiners.Select(j => $"GPU {j.Gpu} on {j.Silo}"))} free: the world regroups at the next step boundary to take {(joiners.Count == 1 ? "it" : "them")} in",
+                    [], grow: true);
+            }
+        }
+    }
+
+    // --- the timer: a pending job looks for workers, a running one checks its world, a recovering one forms the next world
+
+    private void StartTimer() => _timer ??= this.RegisterGrainTimer(OnTimerAsync, _options.HealthCheckInterval, _options.HealthCheckInterval);
 
     private void StopTimer()
     {
@@ -324,8 +564,19 @@ public sealed partial class JobGrain(
 
     private async Task OnTimerAsync(CancellationToken cancellationToken)
     {
-        if (S.State == JobState.Pending) await TryFormWorldAsync();
-        else if (_dirty) await WriteAndRegisterAsync();
+        switch (S.State)
+        {
+            case JobState.Pending when time.GetUtcNow() - _lastFormAttempt >= _options.FormRetryInterval:
+                await TryFormWorldAsync();
+                break;
+            case JobState.Recovering:
+                await TryFinishRecoveryAsync();
+                break;
+            case JobState.Forming or JobState.Running or JobState.Checkpointing:
+                await CheckHealthAsync();
+                break;
+        }
+        if (_dirty) await WriteAndRegisterAsync();
         if (IsFinal(S.State)) StopTimer();
     }
 
@@ -397,11 +648,14 @@ public sealed partial class JobGrain(
 
     private IWorkerGrain Worker(int gpu) => GrainFactory.GetGrain<IWorkerGrain>(gpu);
 
+    // A call to a worker that does not answer within this is given up (its silo may be dead and not yet declared so).
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
+
     private async Task TryAsync(Func<Task> call, string what)
     {
         try
         {
-            await call().WaitAsync(TimeSpan.FromSeconds(10));
+            await call().WaitAsync(CallTimeout);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -425,6 +679,18 @@ public sealed partial class JobGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: rank {Rank} failed: {Error}")]
     private static partial void LogFailed(ILogger logger, string jobId, int rank, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: world {WorldId} broke after step {Step}: {Reason}")]
+    private static partial void LogDetected(ILogger logger, string jobId, string worldId, long step, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: world {WorldId} regroups: {Reason}")]
+    private static partial void LogRegrouping(ILogger logger, string jobId, string worldId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: world {WorldId} rank {Rank} left at step {Step} (replica kept: {Kept}): {Reason}")]
+    private static partial void LogLeft(ILogger logger, string jobId, string worldId, int rank, long step, bool kept, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: world {WorldId} trains again at step {Step}, {Seconds:F1} s after detection, {Lost} step(s) lost")]
+    private static partial void LogRecovered(ILogger logger, string jobId, string worldId, long step, double seconds, long lost);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} {State} at step {Step}")]
     private static partial void LogFinished(ILogger logger, string jobId, JobState state, long step);

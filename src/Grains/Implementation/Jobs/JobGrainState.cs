@@ -42,6 +42,16 @@ public sealed class JobGrainState
     /// <summary>The silo of the activation that last wrote this state: a new activation elsewhere means the coordinator moved.</summary>
     public string? Coordinator { get; set; }
 
+    /// <summary>The recovery under way (a world broke or regroups), or null.</summary>
+    public RecoveryState? Recovery { get; set; }
+
+    /// <summary>Set when a world is formed after a failure or a regroup; its first step report closes it with the timeline's numbers.</summary>
+    public ResumeMark? Resume { get; set; }
+
+    /// <summary>The job's micro-batch, fixed at its first world (the job file's micro_batch, else that world's samples per rank): a smaller
+    /// world keeps the global batch by accumulating more micro-batches of this size, so a survivor never needs more memory per pass.</summary>
+    public int? MicroBatch { get; set; }
+
     public DateTimeOffset Created { get; set; }
 
     public DateTimeOffset Updated { get; set; }

@@ -1,4 +1,5 @@
 using Distributed.Trainer.Collectives;
+using Distributed.Trainer.Training;
 
 namespace Distributed.Grains.Workers;
 
@@ -8,6 +9,7 @@ public sealed class GpuSlot : IDisposable
     private readonly Lock _lock = new();
     private volatile WorkerRun? _run;
     private TcpStore? _store;
+    private RetainedReplica? _retained;
 
     internal GpuSlot(int gpu, int localDevice, int cpuThreads)
     {
@@ -64,6 +66,58 @@ public sealed class GpuSlot : IDisposable
         }
     }
 
+    /// <summary>The job and step of the replica kept between two worlds of a job, or null.</summary>
+    internal (string JobId, long Step)? Retained
+    {
+        get
+        {
+            lock (_lock) return _retained is { } r ? (r.JobId, r.Session.StepCount) : null;
+        }
+    }
+
+    /// <summary>Keeps a job's replica for its next world (on the dedicated thread, which owns the session). A replica
+    /// kept earlier is dropped.</summary>
+    internal void Retain(string jobId, TrainingSession session)
+    {
+        RetainedReplica? dropped;
+        lock (_lock)
+        {
+            dropped = _retained;
+            _retained = new RetainedReplica(jobId, session);
+        }
+        if (dropped is not null && !ReferenceEquals(dropped.Session, session)) dropped.Session.Dispose();
+    }
+
+    /// <summary>The replica kept for <paramref name="jobId"/>, handed over (on the dedicated thread); a replica of
+    /// another job is dropped, so its memory is free for the run that asks.</summary>
+    internal TrainingSession? TakeRetained(string jobId)
+    {
+        RetainedReplica? kept;
+        lock (_lock)
+        {
+            kept = _retained;
+            _retained = null;
+        }
+        if (kept is null) return null;
+        if (kept.JobId == jobId) return kept.Session;
+        kept.Session.Dispose();
+        return null;
+    }
+
+    /// <summary>Drops the replica kept for <paramref name="jobId"/>, on the dedicated thread; true when there was one.</summary>
+    internal Task<bool> ReleaseAsync(string jobId) => Queue.RunAsync(() =>
+    {
+        RetainedReplica? kept;
+        lock (_lock)
+        {
+            if (_retained?.JobId != jobId) return false;
+            kept = _retained;
+            _retained = null;
+        }
+        kept.Session.Dispose();
+        return true;
+    });
+
     /// <summary>Queues <paramref name="run"/> on the dedicated thread, unless another run is active.</summary>
     internal void Start(WorkerRun run)
     {
@@ -80,7 +134,17 @@ public sealed class GpuSlot : IDisposable
     public void Dispose()
     {
         _run?.Abort();
+        _ = Queue.RunAsync(() =>
+        {
+            lock (_lock)
+            {
+                _retained?.Session.Dispose();
+                _retained = null;
+            }
+        });
         Queue.Dispose();
         CloseRendezvous();
     }
+
+    private sealed record RetainedReplica(string JobId, TrainingSession Session);
 }

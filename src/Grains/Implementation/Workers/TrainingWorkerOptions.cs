@@ -10,9 +10,11 @@ public sealed class TrainingWorkerOptions
 
     /// <summary>
     /// A collective that does not complete within this fails the step (seconds, not libtorch's 10-minute default):
-    /// a lost or hung peer turns into an error the job grain hears about.
+    /// a lost or hung peer turns into an error the job grain hears about. The ranks of a step reach each collective
+    /// together (same work per rank; models are built before joining), so 20 s is slack for load and still finds a
+    /// hung peer well within 30 s. Raise it if ranks' steps differ by more (e.g. a rank evaluates alone).
     /// </summary>
-    public TimeSpan CollectiveTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan CollectiveTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>How long forming a world waits for every rank (ranks build their models before they join).</summary>
     public TimeSpan JoinTimeout { get; set; } = TimeSpan.FromSeconds(180);

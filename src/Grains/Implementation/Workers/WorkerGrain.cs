@@ -87,11 +87,37 @@ public sealed partial class WorkerGrain(
         return Task.CompletedTask;
     }
 
+    public Task RegroupAsync(string jobId, string worldId, string reason)
+    {
+        if (_slot.Run is { IsActive: true } run && run.JobId == jobId && run.WorldId == worldId)
+        {
+            LogRegrouping(log, jobId, worldId, _slot.Gpu, reason);
+            run.RequestRegroup();
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task ReleaseAsync(string jobId, string reason)
+    {
+        if (await _slot.ReleaseAsync(jobId)) LogReleased(log, jobId, _slot.Gpu, reason);
+    }
+
     public Task<WorkerStatus> GetStatusAsync()
     {
         var run = _slot.Run;
-        return Task.FromResult(new WorkerStatus(_slot.Gpu, silo.Name, run?.Device ?? "", run?.State ?? WorkerState.Idle, run?.JobId, run?.WorldId, run?.Assignment.Rank ?? -1,
-            run?.Step ?? 0, run?.LastStep, Environment.WorkingSet, run?.Error));
+        var state = run?.State ?? WorkerState.Idle;
+        var (jobId, step) = (run?.JobId, run?.Step ?? 0);
+        if (_slot.Retained is { } kept)
+        {
+            // Between two worlds of a job (or the run ended and the slot still holds a replica of an earlier world).
+            if (run is null or { IsActive: false }) (state, jobId, step) = (WorkerState.Retained, kept.JobId, kept.Step);
+        }
+        else if (state == WorkerState.Retained)
+        {
+            state = WorkerState.Idle; // the job released it
+        }
+        return Task.FromResult(new WorkerStatus(_slot.Gpu, silo.Name, run?.Device ?? "", state, jobId, run?.WorldId, run?.Assignment.Rank ?? -1,
+            step, run?.LastStep, Environment.WorkingSet, run?.Error));
     }
 
     private ReplicaInfo Info() => new(_slot.Gpu, _slot.LocalDevice, _slot.Replica.Id, _slot.Replica.Version, silo.Name,
@@ -105,6 +131,12 @@ public sealed partial class WorkerGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: world {WorldId} on GPU {Gpu} aborted ({Reason})")]
     private static partial void LogAborting(ILogger logger, string jobId, string worldId, int gpu, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: world {WorldId} on GPU {Gpu} regroups at the next step boundary ({Reason})")]
+    private static partial void LogRegrouping(ILogger logger, string jobId, string worldId, int gpu, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: GPU {Gpu} dropped the replica it kept ({Reason})")]
+    private static partial void LogReleased(ILogger logger, string jobId, int gpu, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker for GPU {Gpu} attached to replica {ReplicaId} at version {Version} (activation {ActivationId})")]
     private static partial void LogAttached(ILogger logger, int gpu, Guid replicaId, long version, string activationId);

@@ -46,6 +46,9 @@ internal sealed partial class WorkerReporter : IAsyncDisposable
 
     public void Finished(string worldId, int rank, long step) => Post("finished", () => Job.ReportFinishedAsync(worldId, rank, step), retry: true);
 
+    public void LeftWorld(string worldId, int rank, int gpu, long step, bool replicaKept, string reason) =>
+        Post("left world", () => Job.ReportLeftWorldAsync(worldId, rank, gpu, step, replicaKept, reason), retry: true);
+
     public void Failure(string worldId, int rank, string error) => Post("failure", () => Job.ReportFailureAsync(worldId, rank, error), retry: true);
 
     private void Post(string what, Func<Task> call, bool retry) => _queue.Writer.TryWrite(async () =>

@@ -28,6 +28,8 @@ internal sealed partial class WorkerRun
     private readonly ILogger _log;
     private volatile bool _stopRequested;
     private volatile bool _checkpointRequested;
+    private volatile bool _regroupRequested;
+    private volatile bool _abortRequested;
     private Task? _pendingCheckpoint;
     private volatile WorkerState _state = WorkerState.Joining;
     private volatile ProcessGroup? _group;
@@ -69,6 +71,9 @@ internal sealed partial class WorkerRun
 
     public bool IsActive => State is WorkerState.Joining or WorkerState.Training or WorkerState.Stopping;
 
+    /// <summary>Why the run left its world keeping the replica (null while it trains, or when it ended otherwise).</summary>
+    public string? LeftReason { get; private set; }
+
     /// <summary>Stop at the next step boundary (every rank agrees on which one).</summary>
     public void RequestStop()
     {
@@ -79,10 +84,17 @@ internal sealed partial class WorkerRun
     /// <summary>Checkpoint at the next step boundary (every rank agrees on which one).</summary>
     public void RequestCheckpoint() => _checkpointRequested = true;
 
-    /// <summary>Tears the communicator down now: a collective in progress fails at once, so no rank waits on a dead peer.</summary>
+    /// <summary>Leave the world at the next step boundary keeping the replica (every rank agrees on which one).</summary>
+    public void RequestRegroup() => _regroupRequested = true;
+
+    /// <summary>
+    /// Tears the communicator down now: a collective in progress fails at once (NCCL; Gloo's ends at its timeout
+    /// when the peer hangs), so no rank waits on a dead peer. The run leaves its world keeping the replica at its
+    /// last completed step.
+    /// </summary>
     public void Abort()
     {
-        _stopRequested = true;
+        _abortRequested = true;
         try
         {
             _group?.Abort();
@@ -101,11 +113,14 @@ internal sealed partial class WorkerRun
         var reporter = new WorkerReporter(_grains, a.JobId, _options.ReportRetryFor, _log);
         CollectiveGradientSync? sync = null;
         TrainingSession? session = null;
+        // Whether the session holds a whole step boundary: false only while a broadcast may have written part of it.
+        var consistent = true;
+        var kept = false;
         try
         {
             var job = JobFile.Parse(a.Spec.JobFileJson, $"job {a.JobId}");
             var device = job.Device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? Trainer.Torch.Device.Cuda(_slot.LocalDevice) : Trainer.Torch.Device.Cpu;
-            job = job with { Device = device.ToString() };
+            job = job with { Device = device.ToString(), MicroBatch = a.MicroBatch ?? job.MicroBatch };
             Device = job.Device;
             if (!device.IsCuda)
             {
@@ -113,26 +128,64 @@ internal sealed partial class WorkerRun
                 var threads = LibTorch.ConfigureThreads(_slot.CpuThreads);
                 LogThreads(_log, a.JobId, a.Rank, threads.IntraOp);
             }
+
+            // 1. The replica: the one kept from the job's previous world, a committed checkpoint, or the job file's
+            //    initialisation. It is built before joining, so the ranks' different build times fall in the join's
+            //    timeout, not in the first collective's.
+            session = _slot.TakeRetained(a.JobId);
+            if (session is not null && a.BroadcastFrom is null)
+            {
+                session.Dispose(); // this world restores a checkpoint
+                session = null;
+            }
+            if (session is not null)
+            {
+                LogReusing(_log, a.JobId, a.Rank, session.StepCount);
+            }
+            else if (a.BroadcastFrom == a.Rank)
+            {
+                // This rank was to give the world its replica, and no longer holds it: the job must choose again.
+                throw new ReplicaLostException($"GPU {_slot.Gpu} no longer holds job {a.JobId}'s replica (it was released); the job forms the world again");
+            }
+            else
+            {
+                TrainingSnapshot? resume = null;
+                if (a.RestoreFrom is { } name)
+                {
+                    resume = CheckpointLoader.LoadAsync(Location, name, CancellationToken.None).GetAwaiter().GetResult();
+                    LogRestored(_log, a.JobId, a.Rank, name, resume.Step);
+                }
+                session = TrainingSession.CreateAsync(job, WorldInfo.Single, null, _loggers, resume).GetAwaiter().GetResult();
+            }
+
+            // 2. The world.
             if (a.WorldSize > 1)
             {
                 var rendezvous = new Rendezvous(a.StoreHost, a.StorePort, a.WorldId, a.Rank, a.WorldSize, _options.CollectiveTimeout) { JoinTimeout = _options.JoinTimeout };
                 _group = ProcessGroup.Join(rendezvous, device, a.Rank == 0 ? _slot.RendezvousStore : null);
                 sync = new CollectiveGradientSync(_group, _options.CollectiveTimeout);
+                session.MoveToWorld(new WorldInfo(a.Rank, a.WorldSize), sync);
+                if (_abortRequested) _group.Abort();
+                // 3. One replica for the whole world: the survivor's (or grown world's source's) state goes to every rank.
+                if (a.BroadcastFrom is { } root)
+                {
+                    consistent = a.Rank == root; // a receiver's state is partly overwritten until the broadcast ends
+                    var from = session.BroadcastState(root);
+                    consistent = true;
+                    LogBroadcast(_log, a.JobId, a.Rank, root, from);
+                }
             }
-            TrainingSnapshot? resume = null;
-            if (a.RestoreFrom is { } name)
-            {
-                resume = CheckpointLoader.LoadAsync(Location, name, CancellationToken.None).GetAwaiter().GetResult();
-                LogRestored(_log, a.JobId, a.Rank, name, resume.Step);
-            }
-            session = TrainingSession.CreateAsync(job, new WorldInfo(a.Rank, a.WorldSize), sync, _loggers, resume).GetAwaiter().GetResult();
             Interlocked.Exchange(ref _step, session.StepCount);
             var train = session.Objective.Train;
             if (a.Rank == 0) reporter.DataStarted(Position(session.Cursor, session.StepCount), train.Count, job.Batch);
             State = _stopRequested ? WorkerState.Stopping : WorkerState.Training;
             LogStarted(_log, a.JobId, a.WorldId, a.Rank, a.WorldSize, session.StepCount, job.Steps, device.ToString());
             if (session.StepCount == 0) Evaluate(session, reporter);
-            Train(job, session, reporter);
+            if (Train(job, session, reporter) is { } leaving)
+            {
+                kept = Keep(session, reporter, leaving);
+                return;
+            }
             if (session.StepCount >= job.Steps)
             {
                 if (job.EvalEvery == 0 || session.StepCount % job.EvalEvery != 0) Evaluate(session, reporter);
@@ -144,6 +197,21 @@ internal sealed partial class WorkerRun
             reporter.Finished(a.WorldId, a.Rank, session.StepCount);
             State = WorkerState.Idle;
         }
+        catch (Exception e) when (IsWorldFailure(e))
+        {
+            // A peer was lost or hangs, or the job aborted the world: the replica is still a step boundary (a step
+            // whose collective failed never reached its optimizer step), so it is kept for the job's next world.
+            LogLeftWorld(_log, a.JobId, a.Rank, Step, e.Message);
+            if (session is not null && consistent)
+            {
+                kept = Keep(session, reporter, $"{e.GetType().Name}: {e.Message}");
+            }
+            else
+            {
+                State = WorkerState.Idle;
+                reporter.LeftWorld(a.WorldId, a.Rank, _slot.Gpu, session?.StepCount ?? 0, replicaKept: false, $"{e.GetType().Name}: {e.Message}");
+            }
+        }
         catch (Exception e)
         {
             Error = e.Message;
@@ -154,7 +222,7 @@ internal sealed partial class WorkerRun
         finally
         {
             WaitForCheckpoint();
-            session?.Dispose();
+            if (!kept) session?.Dispose();
             sync?.Dispose();
             var group = _group;
             _group = null;
@@ -165,20 +233,40 @@ internal sealed partial class WorkerRun
         }
     }
 
-    private void Train(JobFile job, TrainingSession session, WorkerReporter reporter)
+    // Leaves the world with the replica: the slot keeps the session for the job's next world.
+    private bool Keep(TrainingSession session, WorkerReporter reporter, string reason)
+    {
+        WaitForCheckpoint();
+        session.MoveToWorld(WorldInfo.Single, null);
+        _slot.Retain(JobId, session);
+        LeftReason = reason;
+        State = WorkerState.Retained;
+        LogKept(_log, JobId, _assignment.Rank, session.StepCount, reason);
+        reporter.LeftWorld(WorldId, _assignment.Rank, _slot.Gpu, session.StepCount, replicaKept: true, reason);
+        return true;
+    }
+
+    // A collective failed (peer lost, timeout, aborted) or the job aborted the world: not this rank's own error.
+    private bool IsWorldFailure(Exception e) =>
+        e is CollectiveException or ReplicaLostException || (_abortRequested && e is not OutOfMemoryException) || (_group is { IsBroken: true } && e is TorchException);
+
+    // Steps until the job's last step or an agreed stop; returns why the world is left keeping the replica
+    // (an agreed regroup, or an abort of a world of one), else null.
+    private string? Train(JobFile job, TrainingSession session, WorkerReporter reporter)
     {
         var a = _assignment;
         var train = session.Objective.Train;
         double flopsPerToken = (4.0 * session.ParameterCount) + (2.0 * session.TrainableParameterCount);
         while (session.StepCount < job.Steps)
         {
+            if (_abortRequested) throw new CollectiveException("Step", a.Rank, a.WorldId, CollectiveFailure.Aborted, "the job aborted this world");
             var before = session.Cursor;
             var positions = RankSlice.StepPositions(before, a.Rank, a.WorldSize, job.Batch, train.Count);
             var m = session.Step();
             // Every rank decides together whether to stop here: a rank that stopped alone would leave the others
             // waiting in the next step's all-reduce.
             var clock = Stopwatch.StartNew();
-            var (stop, checkpointNow) = Agree();
+            var (stop, checkpointNow, regroup) = Agree();
             var agreeSeconds = clock.Elapsed.TotalSeconds;
             var every = a.Spec.Checkpoints.EverySteps;
             // The last step's checkpoint is the final model, written after the final evaluation.
@@ -191,23 +279,25 @@ internal sealed partial class WorkerRun
             reporter.Step(
                 new StepReport(a.WorldId, a.Rank, _slot.Gpu, m.Step, m.Loss, m.Lr, m.GradNorm, m.Samples, m.Tokens, m.Tokens / seconds,
                     m.DataSeconds, m.ComputeSeconds, m.SyncSeconds + agreeSeconds, m.OptimizerSeconds, checkpointSeconds, mfu, now, Environment.WorkingSet),
-                new StepSlice(m.Step, m.Epoch, a.Rank, a.WorldId, positions),
+                new StepSlice(m.Step, m.Epoch, a.Rank, a.WorldId, positions, a.WorldSize),
                 a.WorldSize, Position(session.Cursor, m.Step));
             if (m.Step % job.LogEvery == 0 || m.Step == job.Steps)
                 LogStep(_log, a.JobId, a.Rank, m.Step, job.Steps, m.Loss, m.GradNorm, m.Lr, m.Tokens / seconds);
             if (job.EvalEvery > 0 && m.Step % job.EvalEvery == 0) Evaluate(session, reporter);
             if (stop) break;
+            if (regroup) return $"the world regroups after step {m.Step}";
         }
+        return null;
     }
 
     // Stop and checkpoint requests reach the ranks at different times; one all-reduce of the flags per step makes every
     // rank act on them at the same step boundary (a rank that stopped alone would leave the others waiting).
-    private (bool Stop, bool Checkpoint) Agree()
+    private (bool Stop, bool Checkpoint, bool Regroup) Agree()
     {
-        Span<double> flags = [_stopRequested ? 1 : 0, _checkpointRequested ? 1 : 0];
+        Span<double> flags = [_stopRequested ? 1 : 0, _checkpointRequested ? 1 : 0, _regroupRequested ? 1 : 0];
         if (_group is { } group) group.AllReduceSum(flags);
         if (flags[1] > 0) _checkpointRequested = false;
-        return (flags[0] > 0, flags[1] > 0);
+        return (flags[0] > 0, flags[1] > 0, flags[2] > 0 && flags[0] == 0);
     }
 
     /// <summary>The job's checkpoint location: its own folder (or blob prefix) under the spec's storage.</summary>
@@ -279,6 +369,18 @@ internal sealed partial class WorkerRun
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: held-out loss at step {Step}: {Loss:F4}")]
     private static partial void LogEvaluated(ILogger logger, string jobId, long step, double loss);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} rank {Rank}: continues with the replica it kept, at step {Step}")]
+    private static partial void LogReusing(ILogger logger, string jobId, int rank, long step);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} rank {Rank}: took rank {Root}'s replica, at step {Step}")]
+    private static partial void LogBroadcast(ILogger logger, string jobId, int rank, int root, long step);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} rank {Rank}: the world broke at step {Step}: {Error}")]
+    private static partial void LogLeftWorld(ILogger logger, string jobId, int rank, long step, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} rank {Rank}: left the world keeping its replica at step {Step} ({Reason})")]
+    private static partial void LogKept(ILogger logger, string jobId, int rank, long step, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} rank {Rank}: ended at step {Step} of {Steps}")]
     private static partial void LogEnded(ILogger logger, string jobId, int rank, long step, int steps);
