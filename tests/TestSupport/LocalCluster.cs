@@ -30,6 +30,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public ClusterConnection Connection { get; private set; } = null!;
 
+    /// <summary>Environment variables every silo of this cluster starts with (configuration: DISTRIBUTED_Section__Key).</summary>
+    public IReadOnlyDictionary<string, string>? SiloEnvironment { get; private set; }
+
     public IGrainFactory Grains => Connection.Grains;
 
     public IManagementGrain Management => Connection.Grains.GetGrain<IManagementGrain>(0);
@@ -38,14 +41,16 @@ public sealed class LocalCluster : IAsyncDisposable
     public DistributedClusterOptions ClientOptions => new() { Mode = "azure", ClusterId = ClusterId, StorageConnectionString = Storage.ConnectionString };
 
     /// <summary>Starts Azurite, the silos (in parallel; <paramref name="gpus"/>[i] is silo i's --gpus) and the client.</summary>
-    public static async Task<LocalCluster> StartAsync(IReadOnlyList<string> gpus, IEnumerable<string>? extraSiloArgs = null)
+    public static async Task<LocalCluster> StartAsync(IReadOnlyList<string> gpus, IEnumerable<string>? extraSiloArgs = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var storage = await AzuriteServer.StartAsync();
         var cluster = new LocalCluster(storage, "t" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
             var extra = extraSiloArgs?.ToArray() ?? [];
-            var silos = await Task.WhenAll(gpus.Select((g, i) => SiloProcess.StartAsync($"s{i + 1}", cluster.ClusterId, storage.ConnectionString, g, extra)));
+            var silos = await Task.WhenAll(gpus.Select((g, i) => SiloProcess.StartAsync($"s{i + 1}", cluster.ClusterId, storage.ConnectionString, g, extra, environment: environment)));
+            cluster.SiloEnvironment = environment;
             cluster._silos.AddRange(silos);
             cluster.Connection = await ClusterConnection.ConnectAsync(cluster.ClientOptions, new ConfigurationBuilder().Build());
             await cluster.WaitForActiveSilosAsync(gpus.Count, TimeSpan.FromSeconds(30), "cluster start");
@@ -61,7 +66,7 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>Starts one more silo process (e.g. to replace a killed one; same name allowed, new ports).</summary>
     public async Task<SiloProcess> StartSiloAsync(string name, string gpus = "", IEnumerable<string>? extraArgs = null)
     {
-        var silo = await SiloProcess.StartAsync(name, ClusterId, Storage.ConnectionString, gpus, extraArgs);
+        var silo = await SiloProcess.StartAsync(name, ClusterId, Storage.ConnectionString, gpus, extraArgs, environment: SiloEnvironment);
         _silos.Add(silo);
         return silo;
     }

@@ -32,7 +32,7 @@ public sealed class SiloProcess : IDisposable
 
     /// <summary>Starts a silo and waits for its ready line. <paramref name="extraArgs"/> go after the standard flags.</summary>
     public static async Task<SiloProcess> StartAsync(string name, string clusterId, string storageConnectionString, string gpus = "",
-        IEnumerable<string>? extraArgs = null, TimeSpan? readyTimeout = null)
+        IEnumerable<string>? extraArgs = null, TimeSpan? readyTimeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         // distributed.dll is built beside the referencing assembly (project reference), with its own runtimeconfig.
         var program = Path.Combine(AppContext.BaseDirectory, "distributed.dll");
@@ -47,7 +47,7 @@ public sealed class SiloProcess : IDisposable
         [
             program, "silo", "--mode", "azure", "--cluster-id", clusterId, "--name", name, "--silo-port", S(siloPort),
             "--gateway-port", S(gatewayPort), "--dashboard-port", "off", "--gpus", gpus, .. extra,
-        ], environment: new Dictionary<string, string> { ["AZURE_STORAGE_CONNECTION_STRING"] = storageConnectionString });
+        ], environment: new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["AZURE_STORAGE_CONNECTION_STRING"] = storageConnectionString });
         try
         {
             await process.WaitForLineAsync(" ready: ", readyTimeout ?? TimeSpan.FromSeconds(60));

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Distributed.Trainer.Training.Checkpoints;
+using Distributed.Grains.Workers;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Distributed.Grains.Checkpoints;
 
@@ -11,7 +13,7 @@ namespace Distributed.Grains.Checkpoints;
 /// written from host memory on the thread pool while training goes on, then reported to the job's
 /// <see cref="ICheckpointGrain"/>, which commits the checkpoint once every rank's part is in.
 /// </summary>
-public sealed partial class RankCheckpointWriter(IGrainFactory grains, ILogger<RankCheckpointWriter> log) : IDisposable
+public sealed partial class RankCheckpointWriter(IGrainFactory grains, IOptions<TrainingWorkerOptions> options, ILogger<RankCheckpointWriter> log) : IDisposable
 {
     private readonly ConcurrentDictionary<string, ICheckpointStore> _stores = new(StringComparer.Ordinal);
 
@@ -31,7 +33,9 @@ public sealed partial class RankCheckpointWriter(IGrainFactory grains, ILogger<R
             throw new ArgumentException($"checkpoint {plan.Name} is of step {plan.Step}, the snapshot of step {snapshot.Step}", nameof(snapshot));
         var grain = grains.GetGrain<ICheckpointGrain>(jobId);
         if (plan.Committed) return await grain.PartWrittenAsync(plan.Name, rank, [], 0).ConfigureAwait(false);
-        var store = _stores.GetOrAdd(plan.Location, CheckpointStores.Open);
+        var store = _stores.GetOrAdd(plan.Location, location => options.Value.CheckpointUploadBytesPerSecond is { } rate
+            ? new ThrottledCheckpointStore(CheckpointStores.Open(location), rate, TimeProvider.System)
+            : CheckpointStores.Open(location));
         var clock = Stopwatch.StartNew();
         // Task.Run: the files are written on the thread pool even if the caller awaits this on its training thread.
         var entries = await Task.Run(() => CheckpointParts.WriteAsync(store, plan.Name, snapshot, plan.WorldSize, rank, ct), ct).ConfigureAwait(false);

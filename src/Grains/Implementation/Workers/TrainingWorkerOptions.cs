@@ -28,11 +28,20 @@ public sealed class TrainingWorkerOptions
     /// </summary>
     public int? CpuThreads { get; set; }
 
+    /// <summary>
+    /// Caps each rank's checkpoint upload, in bytes per second (null: no cap), so checkpoint traffic leaves bandwidth
+    /// to the collectives and to other jobs on a shared storage account (Azure Storage throttles an account at its
+    /// ingress limit). A capped upload takes longer; training goes on meanwhile.
+    /// </summary>
+    public long? CheckpointUploadBytesPerSecond { get; set; }
+
     public IEnumerable<string> Problems()
     {
         if (CollectiveTimeout < TimeSpan.FromSeconds(1)) yield return $"Workers:CollectiveTimeout {CollectiveTimeout}: give at least a second";
         if (JoinTimeout < TimeSpan.FromSeconds(1)) yield return $"Workers:JoinTimeout {JoinTimeout}: give at least a second";
         if (ReportRetryFor < TimeSpan.Zero) yield return $"Workers:ReportRetryFor {ReportRetryFor}: must not be negative";
+        if (CheckpointUploadBytesPerSecond is < 1024)
+            yield return $"Workers:CheckpointUploadBytesPerSecond {CheckpointUploadBytesPerSecond}: give at least 1024, or leave it out for no cap";
         if (CpuThreads is < 1) yield return $"Workers:CpuThreads {CpuThreads}: give at least 1";
     }
 }
