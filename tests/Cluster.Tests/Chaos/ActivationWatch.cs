@@ -74,8 +74,12 @@ internal sealed class ActivationWatch : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_stopped) return;
+        _stopped = true;
         await _stop.CancelAsync();
         await _loop;
         _stop.Dispose();
     }
+
+    private bool _stopped;
 }

@@ -16,13 +16,24 @@ public sealed class ChaosFixture : IAsyncLifetime
 
     public LocalCluster Cluster { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Cluster = await LocalCluster.StartAsync(["", "0", "1", "2", "3"],
-        environment: new Dictionary<string, string> { ["DISTRIBUTED_Workers__CheckpointUploadBytesPerSecond"] = UploadRate.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+    private string? _connectionBefore;
+
+    public async Task InitializeAsync()
+    {
+        Cluster = await LocalCluster.StartAsync(["", "0", "1", "2", "3"],
+            environment: new Dictionary<string, string> { ["DISTRIBUTED_Workers__CheckpointUploadBytesPerSecond"] = UploadRate.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        // The checks read the jobs' checkpoints from this Azurite too (test classes run one at a time).
+        _connectionBefore = Environment.GetEnvironmentVariable(ConnectionVariable);
+        Environment.SetEnvironmentVariable(ConnectionVariable, Cluster.Storage.ConnectionString);
+    }
 
     public async Task DisposeAsync()
     {
+        Environment.SetEnvironmentVariable(ConnectionVariable, _connectionBefore);
         if (Cluster is not null) await Cluster.DisposeAsync();
     }
+
+    private const string ConnectionVariable = "AZURE_STORAGE_CONNECTION_STRING";
 
     public SiloProcess SiloOfGpu(int gpu) => Cluster.Silos.Single(s => s.Gpus == gpu.ToString(System.Globalization.CultureInfo.InvariantCulture) && !s.HasExited);
 
