@@ -54,7 +54,12 @@ public sealed class DataShardGrain([PersistentState("data", GrainStorageNames.St
     {
         ArgumentNullException.ThrowIfNull(trained);
         ArgumentNullException.ThrowIfNull(after);
-        if (S.Log.Any(e => e.Step == trained.Step && e.Rank == trained.Rank && e.WorldId == trained.WorldId)) return; // a retried record
+        if (S.Log.Any(e => e.Step == trained.Step && e.Rank == trained.Rank && e.WorldId == trained.WorldId))
+        {
+            // A retried record: it is in memory, but the write that failed (storage down) may be all that ever held it.
+            await state.WriteStateAsync();
+            return;
+        }
         S.Log.Add(trained);
         if (S.Log.Count > LogLimit) S.Log.RemoveRange(0, S.Log.Count - LogLimit);
         S.Ranks.RemoveAll(r => r.WorldId != trained.WorldId || r.Rank == trained.Rank);
