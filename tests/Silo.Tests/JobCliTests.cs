@@ -62,6 +62,16 @@ public sealed class JobCliTests : IDisposable
     }
 
     [Fact]
+    public void A_job_without_workers_is_refused_in_the_words_of_its_flag()
+    {
+        var (code, log) = Run("job", "submit", Path.Combine(ExternalProcess.RepositoryRoot, "jobs", "cluster-autocompressor.json"), "--workers", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("--workers 0: a job needs at least 1 worker", log);
+        Assert.DoesNotContain("--min", log);
+        Assert.DoesNotContain("ready", log);
+    }
+
+    [Fact]
     public void Job_commands_without_a_running_cluster_say_how_to_start_one()
     {
         var (code, log) = Run("job", "list", "--gateway-port", Port());

@@ -11,7 +11,9 @@ namespace Distributed.Silo.Commands;
 /// </summary>
 public sealed class ClusterFlags
 {
-    private readonly Option<string?> _mode = new("--mode") { Description = "embedded (one process, the default) or azure (Azure Table membership + Blob state; needs AZURE_STORAGE_CONNECTION_STRING)" };
+    private readonly Option<string?> _mode = new("--mode") { Description = "embedded (one process, the default), host (several processes on this machine; needs --state-dir) or azure (Azure Table membership + Blob state; needs AZURE_STORAGE_CONNECTION_STRING)" };
+    private readonly Option<int?> _primaryPort = new("--primary-port") { Description = "host mode: the primary silo's --silo-port, through which the others join (default 11111)" };
+    private readonly Option<string?> _stateDir = new("--state-dir") { Description = "host mode: the folder the machine's silos share for grain state" };
     private readonly Option<string?> _clusterId = new("--cluster-id") { Description = "silos and clients with the same id form one cluster" };
     private readonly Option<string?> _serviceId = new("--service-id") { Description = "stable service name; grain state is keyed by it" };
     private readonly Option<int?> _siloPort = new("--silo-port") { Description = "silo-to-silo port (default 11111)" };
@@ -24,7 +26,7 @@ public sealed class ClusterFlags
     private readonly Option<string?> _dashboardToken = new("--dashboard-token") { Description = "token the dashboard requires (needed beyond loopback); prefer the variable DISTRIBUTED_DASHBOARD_TOKEN" };
     private readonly Option<string?> _directory = new("--grain-directory") { Description = "local (default) or distributed" };
 
-    public IEnumerable<Option> Options => [_mode, _clusterId, _serviceId, _siloPort, _gatewayPort, _advertise, _name, _gpus, _dashboardHost, _dashboardPort, _dashboardToken, _directory];
+    public IEnumerable<Option> Options => [_mode, _primaryPort, _stateDir, _clusterId, _serviceId, _siloPort, _gatewayPort, _advertise, _name, _gpus, _dashboardHost, _dashboardPort, _dashboardToken, _directory];
 
     /// <summary>The flags given, as configuration keys.</summary>
     public Dictionary<string, string?> ToConfiguration(ParseResult result)
@@ -36,6 +38,8 @@ public sealed class ClusterFlags
             if (value is not null) keys[$"{S}:{key}"] = value;
         }
         Set(nameof(DistributedClusterOptions.Mode), result.GetValue(_mode));
+        Set(nameof(DistributedClusterOptions.PrimaryPort), result.GetValue(_primaryPort)?.ToString(CultureInfo.InvariantCulture));
+        Set(nameof(DistributedClusterOptions.StateDirectory), result.GetValue(_stateDir));
         Set(nameof(DistributedClusterOptions.ClusterId), result.GetValue(_clusterId));
         Set(nameof(DistributedClusterOptions.ServiceId), result.GetValue(_serviceId));
         Set(nameof(DistributedClusterOptions.SiloPort), result.GetValue(_siloPort)?.ToString(CultureInfo.InvariantCulture));

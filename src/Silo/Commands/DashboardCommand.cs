@@ -48,6 +48,7 @@ public static partial class DashboardCommand
             throw new InvalidOperationException(
                 $"Could not connect to cluster '{options.ClusterId}' ({options.Mode}): {e.Message} " + (options.IsAzure
                     ? "Is a silo running (`distributed silo --mode azure`) with the same --cluster-id and AZURE_STORAGE_CONNECTION_STRING?"
+                    : options.IsHost ? $"Is the primary silo running on this machine with gateway port {options.GatewayPort} (`distributed silo --mode host`)?"
                     : $"Is an embedded cluster running on this machine with gateway port {options.GatewayPort} (`distributed silo`, `./run.sh`)?"), e);
         }
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DashboardCommand).FullName!);

@@ -48,6 +48,8 @@ public static class JobSubmitCommand
         var workers = r.GetValue(WorkersOption);
         if (workers is not null && (r.GetValue(MinOption) is not null || r.GetValue(MaxOption) is not null))
             throw new JobException("give --workers N, or --min and --max, not both");
+        if (workers is < 1)
+            throw new JobException($"--workers {workers}: a job needs at least 1 worker");
         var max = workers ?? r.GetValue(MaxOption) ?? r.GetValue(MinOption) ?? 2;
         var min = workers ?? r.GetValue(MinOption) ?? Math.Min(1, max);
         var job = JobFile.Load(file.FullName);
@@ -62,9 +64,9 @@ public static class JobSubmitCommand
 
         var clusterFlags = flags.ToConfiguration(r);
         var (options, configuration) = JobCommand.Cluster(clusterFlags);
-        if (!options.IsAzure)
+        if (options.IsEmbedded)
         {
-            if (r.GetValue(DetachOption)) throw new JobException("--detach needs a cluster that outlives this command: use --mode azure, or leave --detach out");
+            if (r.GetValue(DetachOption)) throw new JobException("--detach needs a cluster that outlives this command: use --mode azure or host, or leave --detach out");
             // The embedded cluster's workers: one per requested worker, unless --gpus says otherwise.
             if (string.IsNullOrEmpty(options.Gpus))
             {
@@ -105,7 +107,7 @@ public static class JobSubmitCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
         status = await new JobFollower(cluster.Grains, id, quiet: json).FollowAsync(cancellationToken);
-        if (!options.IsAzure) await WaitForWorkersAsync(cluster, status, cancellationToken);
+        if (options.IsEmbedded) await WaitForWorkersAsync(cluster, status, cancellationToken);
         if (json) JobOutput.PrintJson(status);
         else JobOutput.PrintStatus(status);
         return status.State switch

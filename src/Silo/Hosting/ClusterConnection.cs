@@ -38,10 +38,17 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     public static async Task<ClusterConnection> ConnectAsync(DistributedClusterOptions options, IConfiguration configuration, CancellationToken cancellationToken = default)
     {
-        var host = options.IsAzure ? BuildClient(options) : SiloHost.Build(options, configuration);
+        var host = options.IsEmbedded ? SiloHost.Build(options, configuration) : BuildClient(options);
         try
         {
             await host.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (options.IsHost && e is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new InvalidOperationException(
+                $"Could not connect to cluster '{options.ClusterId}' through the gateway at 127.0.0.1:{options.GatewayPort}: {e.Message} " +
+                "Is the primary silo running (`distributed silo --mode host --state-dir DIR`) with that --gateway-port?", e);
         }
         catch (Exception e) when (options.IsAzure && e is not OperationCanceledException)
         {
@@ -55,7 +62,7 @@ public sealed class ClusterConnection : IAsyncDisposable
             host.Dispose();
             throw;
         }
-        return new ClusterConnection(host, !options.IsAzure, options.Dashboard is { Enabled: true, Keep: true });
+        return new ClusterConnection(host, options.IsEmbedded, options.Dashboard is { Enabled: true, Keep: true });
     }
 
     /// <summary>
@@ -65,7 +72,7 @@ public sealed class ClusterConnection : IAsyncDisposable
     public static async Task<ClusterConnection> ConnectClientAsync(DistributedClusterOptions options, IConfiguration configuration,
         CancellationToken cancellationToken = default)
     {
-        if (options.IsAzure) return await ConnectAsync(options, configuration, cancellationToken);
+        if (!options.IsEmbedded) return await ConnectAsync(options, configuration, cancellationToken);
         // Orleans' client retries a refused gateway for minutes; a plain connect says at once whether anything listens.
         using (var probe = new System.Net.Sockets.TcpClient())
         {

@@ -11,8 +11,10 @@ public sealed class DistributedClusterOptions
 {
     public const string Section = "Cluster";
 
-    /// <summary><c>embedded</c> (one process: silo, client and dashboard, localhost clustering, state in memory) or
-    /// <c>azure</c> (Azure Table membership and Azure Blob grain state, for several processes or hosts). Flag <c>--mode</c>.</summary>
+    /// <summary><c>embedded</c> (one process: silo, client and dashboard, localhost clustering, state in memory),
+    /// <c>host</c> (several silo processes on one machine, no storage service: membership through the primary silo,
+    /// grain state in files of <see cref="StateDirectory"/>; a GPU host with one process per GPU) or <c>azure</c>
+    /// (Azure Table membership and Azure Blob grain state, for several processes or hosts). Flag <c>--mode</c>.</summary>
     public string Mode { get; set; } = "embedded";
 
     /// <summary>Silos and clients with the same cluster id form one cluster. Flag <c>--cluster-id</c>.</summary>
@@ -48,9 +50,21 @@ public sealed class DistributedClusterOptions
     /// directory). Flag <c>--grain-directory</c>; see docs/ARCHITECTURE-decisions.md for the measured difference.</summary>
     public string GrainDirectory { get; set; } = "local";
 
+    /// <summary>Host mode: the silo port of the primary silo, through which the others join (the primary is the silo
+    /// started with this --silo-port; it must outlive the others). Flag <c>--primary-port</c>.</summary>
+    public int PrimaryPort { get; set; } = 11111;
+
+    /// <summary>Host mode: the folder, shared by the silos of the machine, that holds grain state as JSON files. Flag <c>--state-dir</c>.</summary>
+    public string? StateDirectory { get; set; }
+
     public DashboardSettings Dashboard { get; set; } = new();
 
     public bool IsAzure => string.Equals(Mode, "azure", StringComparison.OrdinalIgnoreCase);
+
+    public bool IsHost => string.Equals(Mode, "host", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>This process is the whole cluster (silo, client and dashboard).</summary>
+    public bool IsEmbedded => string.Equals(Mode, "embedded", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The parsed <see cref="Gpus"/> (call after validation).</summary>
     public IReadOnlyList<int> GpuList =>

@@ -11,8 +11,11 @@ public sealed class DistributedClusterOptionsValidator : IValidateOptions<Distri
     public ValidateOptionsResult Validate(string? name, DistributedClusterOptions o)
     {
         var errors = new List<string>();
-        if (!o.Mode.Equals("embedded", StringComparison.OrdinalIgnoreCase) && !o.IsAzure)
-            errors.Add($"--mode '{o.Mode}' is not a clustering mode: use --mode embedded (one process) or --mode azure (Azure Table membership + Blob state).");
+        if (!o.IsEmbedded && !o.IsAzure && !o.IsHost)
+            errors.Add($"--mode '{o.Mode}' is not a clustering mode: use --mode embedded (one process), host (several processes on this machine) or azure (Azure Table membership + Blob state).");
+        if (o.IsHost && string.IsNullOrWhiteSpace(o.StateDirectory))
+            errors.Add("--mode host needs --state-dir DIR: a folder all silos of this machine share for grain state.");
+        if (o.IsHost) CheckPort(errors, "--primary-port", o.PrimaryPort, allowZero: false);
         if (o.IsAzure && string.IsNullOrWhiteSpace(o.StorageConnectionString))
             errors.Add("--mode azure needs a storage account: set AZURE_STORAGE_CONNECTION_STRING (an Azure Storage or Azurite connection string).");
         CheckPort(errors, "--silo-port", o.SiloPort, allowZero: false);

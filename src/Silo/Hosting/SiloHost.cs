@@ -5,6 +5,7 @@ using Azure.Storage.Blobs;
 using Distributed.Dashboard;
 using Distributed.Grains.Hosting;
 using Distributed.Grains.Storage;
+using Orleans.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -95,6 +96,15 @@ public static class SiloHost
                 b.BlobServiceClient = new BlobServiceClient(o.StorageConnectionString, BlobClientOptions());
                 b.ContainerName = o.StateContainer;
             });
+        }
+        else if (o.IsHost)
+        {
+            // Every silo of the machine joins through the primary's membership; state in files they all see.
+            var primary = o.SiloPort == o.PrimaryPort ? null : new IPEndPoint(IPAddress.Loopback, o.PrimaryPort);
+            silo.UseLocalhostClustering(o.SiloPort, o.GatewayPort, primary, o.ServiceId, o.ClusterId);
+            var directory = Path.GetFullPath(o.StateDirectory!);
+            silo.Services.AddKeyedSingleton<IGrainStorage>(GrainStorageNames.State,
+                (services, _) => new FileGrainStorage(directory, services.GetRequiredService<IGrainStorageSerializer>()));
         }
         else
         {
