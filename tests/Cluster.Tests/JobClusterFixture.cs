@@ -26,10 +26,10 @@ public sealed class JobClusterFixture : IAsyncLifetime
     }
 
     /// <summary>A tiny AutoCompressor (the main job's shape, smaller) on the packaged corpus.</summary>
-    public static JobFile TinyJob(int steps) => TinyJobs.File(steps);
+    public static JobFile TinyJob(int steps) => ClusterTestJobs.File(steps);
 
     public static JobSpec Spec(JobFile job, int min, int max, string storage, int checkpointEvery = 0) =>
-        TinyJobs.Spec(job, min, max, storage, checkpointEvery);
+        ClusterTestJobs.Spec(job, min, max, storage, checkpointEvery);
 
     public static string NewId(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
 

@@ -48,7 +48,7 @@ public sealed partial class DashboardKilledWorkerTests(Chromium chromium, ITestO
             Assert.Equal("127.0.0.1", url.Host);
             output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: cluster {cluster.ClusterId} and dashboard {url} up");
 
-            await run.PhaseAsync("submitting the job", () => job.SubmitAsync(TinyJobs.Spec(TinyJobs.File(Steps), min: 1, max: 2, storage)));
+            await run.PhaseAsync("submitting the job", () => job.SubmitAsync(ClusterTestJobs.Spec(ClusterTestJobs.File(Steps), min: 1, max: 2, storage)));
 
             page = await chromium.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1100 } });
             page.SetDefaultTimeout((float)Timeout.TotalMilliseconds);

@@ -5,7 +5,7 @@ using Distributed.Trainer.Training;
 namespace Distributed.TestSupport;
 
 /// <summary>The cluster tests' job: a tiny AutoCompressor (the main job's shape, smaller) on the packaged corpus, fast on CPU workers.</summary>
-public static class TinyJobs
+public static class ClusterTestJobs
 {
     public static JobFile File(int steps) => new()
     {
