@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Distributed.Trainer.Training.Checkpoints;
 using Distributed.Grains.Workers;
+using Distributed.Trainer.Training.Checkpoints;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -435,7 +435,7 @@ public sealed partial class JobGrain(
             // Every other rank leaves now: NCCL communicators are aborted (no rank waits on the dead peer); a Gloo
             // collective with a hung peer ends at the collective timeout. Calls are not awaited: a dead silo's would wait.
             foreach (var m in others) _ = TryAsync(() => Worker(m.Gpu).AbortAsync(Id, worldId, reason), $"abort GPU {m.Gpu}");
-            AddEvent(JobEventKinds.Aborted, $"world {worldId} aborted: {others.Count} rank(s) leave it keeping their replicas", lastCompleted, worldId);
+            AddEvent(JobEventKinds.Aborted, $"world {worldId} aborted: its {others.Count} other rank(s) are told to leave it, keeping their replicas (a lost one never answers)", lastCompleted, worldId);
         }
         await WriteAndRegisterAsync();
     }
