@@ -5,12 +5,12 @@ using Azure.Storage.Blobs;
 using Distributed.Dashboard;
 using Distributed.Grains.Hosting;
 using Distributed.Grains.Storage;
-using Orleans.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.Storage;
 using Serilog;
 
 namespace Distributed.Silo.Hosting;
