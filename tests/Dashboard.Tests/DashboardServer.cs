@@ -75,21 +75,6 @@ public sealed class DashboardServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    // TestSupport's ExternalProcess.FreePort is out of reach (this project must not see the real grains): the same
-    // rule, never a port handed out before, since two calls in a row may otherwise get the same one.
-    private static int FreePort()
-    {
-        while (true)
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            lock (GivenPorts)
-            {
-                if (GivenPorts.Add(port)) return port;
-            }
-        }
-    }
-
-    private static readonly HashSet<int> GivenPorts = [];
+    // TestSupport's port rule, compiled in from its source (this project must not see the real grains TestSupport brings).
+    private static int FreePort() => Distributed.TestSupport.Ports.Free();
 }

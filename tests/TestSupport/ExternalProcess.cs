@@ -132,23 +132,8 @@ public sealed class ExternalProcess : IDisposable
         _process.Dispose();
     }
 
-    public static int FreePort()
-    {
-        // The kernel may hand the same ephemeral port out again as soon as its listener closes, so two calls in a row
-        // (Azurite's blob and table ports) could collide: never return a port this process was given before.
-        while (true)
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            lock (GivenPorts)
-            {
-                if (GivenPorts.Add(port)) return port;
-            }
-        }
-    }
-
-    private static readonly HashSet<int> GivenPorts = [];
+    /// <summary>A loopback port free now, never one this process was given before (<see cref="Ports.Free"/>).</summary>
+    public static int FreePort() => Ports.Free();
 
     /// <summary>The full path of a program on PATH or under the repository, or a failure telling how to install it.</summary>
     public static string Require(string program, string? repositoryRelativePath = null)

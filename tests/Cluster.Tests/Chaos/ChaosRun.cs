@@ -31,7 +31,8 @@ internal sealed partial class ChaosRun(ChaosFixture fixture, ITestOutputHelper o
     public const int CheckpointEvery = 10;
     public const string Storage = "blob://checkpoints/chaos";
 
-    private static readonly Lazy<Task<double[]>> Uninterrupted = new(UninterruptedLossesAsync);
+    // The uninterrupted run of the job (one in-process rank): its losses, and the sample space it trained in.
+    private static readonly Lazy<Task<(double[] Losses, long Samples, int Batch)>> Uninterrupted = new(UninterruptedAsync);
 
     private readonly List<(string Fault, DateTimeOffset At)> _faults = [];
 
@@ -181,7 +182,7 @@ internal sealed partial class ChaosRun(ChaosFixture fixture, ITestOutputHelper o
     private async Task AuditSamplesAsync(string id)
     {
         var log = await Grains.GetGrain<IDataShardGrain>(id).GetLogAsync(0, 0);
-        var (count, batch) = await SampleSpaceAsync();
+        var (_, count, batch) = await Uninterrupted.Value;
         var cursor = new DataCursor("", 0, 0, 0);
         var trained = new HashSet<(int Epoch, long Position)>();
         for (long step = 1; step <= Steps; step++)
@@ -222,7 +223,7 @@ internal sealed partial class ChaosRun(ChaosFixture fixture, ITestOutputHelper o
     // sample, moment or step count shows as several percent).
     private async Task<long> AssertLossesAsync(ChaosScenario scenario, IReadOnlyList<StepPoint> history)
     {
-        var reference = await Uninterrupted.Value;
+        var (reference, _, _) = await Uninterrupted.Value;
         if (scenario is ChaosScenario.CoordinatorKill or ChaosScenario.StorageOutage)
         {
             // Step reports are one-way: those sent while the coordinator re-activated (or could not write) are lost, and so are their points.
@@ -302,17 +303,11 @@ internal sealed partial class ChaosRun(ChaosFixture fixture, ITestOutputHelper o
 
     private static string Format(double? seconds) => seconds is { } s ? s.ToString("F2", CultureInfo.InvariantCulture) : "-";
 
-    private static async Task<(long Count, int Batch)> SampleSpaceAsync()
+    private static async Task<(double[] Losses, long Samples, int Batch)> UninterruptedAsync()
     {
         var job = JobClusterFixture.TinyJob(Steps);
         using var session = await TrainingSession.CreateAsync(job, WorldInfo.Single);
-        return (session.Objective.Train.Count, job.Batch);
-    }
-
-    private static async Task<double[]> UninterruptedLossesAsync()
-    {
-        var job = JobClusterFixture.TinyJob(Steps);
-        using var session = await TrainingSession.CreateAsync(job, WorldInfo.Single);
-        return [.. Enumerable.Range(0, Steps).Select(_ => session.Step().Loss)];
+        double[] losses = [.. Enumerable.Range(0, Steps).Select(_ => session.Step().Loss)];
+        return (losses, session.Objective.Train.Count, job.Batch);
     }
 }
