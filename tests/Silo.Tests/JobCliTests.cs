@@ -21,7 +21,7 @@ public sealed class JobCliTests : IDisposable
         var (code, log) = Run("job", "submit", Job("cluster-autocompressor.json"), "--workers", "2", "--steps", "20", "--storage", _dir,
             "--silo-port", Port(), "--gateway-port", Port(), "--dashboard-port", "0");
         Assert.True(code == 0, log);
-        Assert.Matches(@"world-formed: world \S+: rank 0 = GPU 0 on \S+, rank 1 = GPU 1 on \S+", log);
+        Assert.Matches(@"world-formed: world \S+ \(from the job file's initialisation\): rank 0 = GPU 0 on \S+, rank 1 = GPU 1 on \S+", log);
         Assert.Matches(@"step 20/20 \(100%\) loss [0-9.]+ lr \S+ grad-norm [0-9.]+ [0-9,]+ tok/s on 2 workers; per step: compute [0-9.]+ s, all-reduce [0-9.]+ s", log);
         Assert.Contains("completed: 20 steps trained by 2 workers", log);
         Assert.Matches(@"held-out loss: [0-9.]+ at step 0 -> [0-9.]+ at step 20", log);
@@ -69,6 +69,16 @@ public sealed class JobCliTests : IDisposable
         Assert.Contains("--workers 0: a job needs at least 1 worker", log);
         Assert.DoesNotContain("--min", log);
         Assert.DoesNotContain("ready", log);
+    }
+
+    [Fact]
+    public void Host_mode_commands_without_a_primary_silo_say_how_to_start_it()
+    {
+        var (code, log) = Run("job", "list", "--mode", "host", "--state-dir", _dir, "--gateway-port", Port());
+        Assert.Equal(1, code);
+        Assert.Contains("No cluster reachable", log);
+        Assert.Contains("distributed silo --mode host --state-dir DIR", log);
+        Assert.DoesNotContain("   at ", log);
     }
 
     [Fact]

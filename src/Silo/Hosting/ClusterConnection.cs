@@ -67,13 +67,15 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     /// <summary>
     /// Connects as a client only, never starting a silo: in azure mode through the membership table, in embedded mode to
-    /// the gateway of an embedded cluster already running on this machine (`distributed job submit` or `distributed silo`).
+    /// the gateway of an embedded cluster already running on this machine (`distributed job submit` or `distributed silo`),
+    /// in host mode to the gateway of this machine's primary silo.
     /// </summary>
     public static async Task<ClusterConnection> ConnectClientAsync(DistributedClusterOptions options, IConfiguration configuration,
         CancellationToken cancellationToken = default)
     {
-        if (!options.IsEmbedded) return await ConnectAsync(options, configuration, cancellationToken);
-        // Orleans' client retries a refused gateway for minutes; a plain connect says at once whether anything listens.
+        if (options.IsAzure) return await ConnectAsync(options, configuration, cancellationToken);
+        // Embedded and host mode: the gateway is on this machine. Orleans' client retries a refused gateway for minutes;
+        // a plain connect says at once whether anything listens.
         using (var probe = new System.Net.Sockets.TcpClient())
         {
             try
@@ -82,6 +84,10 @@ public sealed class ClusterConnection : IAsyncDisposable
             }
             catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException)
             {
+                if (options.IsHost)
+                    throw new InvalidOperationException(
+                        $"No cluster reachable: nothing serves a gateway at 127.0.0.1:{options.GatewayPort}. Start the primary silo " +
+                        $"(`distributed silo --mode host --state-dir DIR --gateway-port {options.GatewayPort}`), or give the --gateway-port it serves.", e);
                 throw new InvalidOperationException(
                     $"No cluster reachable: nothing serves the embedded cluster's gateway at 127.0.0.1:{options.GatewayPort}. " +
                     "Start one with `distributed job submit FILE` (it serves until its job ends) or `distributed silo --gpus 0,1`, " +
