@@ -80,8 +80,21 @@ function table(id, headers) {
   return el('table', { id }, el('thead', {}, el('tr', {}, ...headers.map(h => el('th', {}, h)))), el('tbody'));
 }
 
+// Updates the table in place: a cell whose content did not change stays the same element, so a link under the pointer
+// is not swapped out between the press and the release of a click while the rows update several times a second.
 function fillRows(tableId, rows) {
-  document.querySelector(`#${tableId} tbody`).replaceChildren(...rows.map(cells => el('tr', {}, ...cells.map(c => el('td', {}, c)))));
+  const body = document.querySelector(`#${tableId} tbody`);
+  rows.forEach((cells, i) => {
+    const tr = body.rows[i] ?? body.appendChild(el('tr'));
+    cells.forEach((c, j) => {
+      const td = el('td', {}, c);
+      const old = tr.cells[j];
+      if (!old) tr.appendChild(td);
+      else if (old.innerHTML !== td.innerHTML) old.replaceWith(td);
+    });
+    while (tr.cells.length > cells.length) tr.deleteCell(-1);
+  });
+  while (body.rows.length > rows.length) body.deleteRow(-1);
 }
 
 function clusterStream(onJobs, onWorkers) {
