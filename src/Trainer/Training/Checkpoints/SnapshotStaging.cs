@@ -57,9 +57,6 @@ internal sealed class SnapshotStaging : IDisposable
     /// <summary>Whether the buffers are gone: the session was disposed and no snapshot holds them.</summary>
     public bool IsFreed => _freed;
 
-    /// <summary>Bytes of host memory the buffers hold.</summary>
-    public long Bytes { get; private set; }
-
     /// <summary>Whether these buffers were built for tensors of the slots' dtypes and shapes.</summary>
     public bool Fits(IReadOnlyList<SnapshotSlot> slots) =>
         slots.Count == _layout.Length && slots.Select((s, i) => s.Source.DType == _layout[i].DType && s.Source.Shape.SequenceEqual(_layout[i].Shape)).All(x => x);
@@ -166,7 +163,6 @@ internal sealed class SnapshotStaging : IDisposable
                 var buffer = Tensor.Empty([used], dtype, Device.Cpu, pinned);
                 TensorScope.Untrack(buffer);
                 _buffers.Add(buffer);
-                Bytes += used * size;
                 var address = buffer.DataPointer;
                 foreach (var (index, offset, count) in pending)
                 {
