@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Distributed.Trainer.Data;
+using Distributed.Trainer.Models;
 using Distributed.Trainer.Torch;
 using Distributed.Trainer.Training;
 using Distributed.Trainer.Training.Checkpoints;
@@ -18,7 +19,9 @@ namespace Distributed.Bench.CheckpointBench;
 /// checkpoint files written to local disk (--output) on a background task while training goes on (the trainer's
 /// CheckpointWriter: the same files, manifest and retention as a cluster checkpoint of world 1). A block's step time
 /// is its wall clock over its steps, stalls included; a write still running when its block ends is waited for
-/// outside the clock and reported as overrun. Prints one JSON line.
+/// outside the clock and reported as overrun. Before the blocks, one check that a snapshot is its step boundary's state
+/// although the next steps run while it is copied (the weights read synchronously before it, compared with its bytes
+/// once two more steps have run). Prints one JSON line.
 /// Usage: checkpoint-bench [--size 2.7b|1.3b|125m|tiny] [--device cuda:0|cpu] [--dtype bf16|f32] [--batch 8] [--seq-len 2048]
 ///        [--steps 100] [--every 50] [--rounds 2] [--warmup 5] [--output /tmp/checkpoint-bench]
 /// </summary>
@@ -96,17 +99,20 @@ public static class Program
         var writer = new CheckpointWriter(new LocalCheckpointStore(output), keep: 1, NullLogger<CheckpointWriter>.Instance);
 
         for (var i = 0; i < warmup; i++) session.Step();
+        var boundary = CheckBoundary(session);
+        Console.Error.WriteLine($"checkpoint-bench: boundary check: {boundary.Report}");
         var without = new List<double>();
         var with = new List<double>();
         var stalls = new List<double>();
         var writes = new List<double>();
         var overruns = new List<double>();
+        var copies = new List<double>();
         long checkpointBytes = 0;
         for (var round = 0; round < rounds; round++)
         {
             // Alternated, so that drift (clocks, thermals, the page cache) falls on both sides.
-            without.Add(Block(session, steps, every: 0, writer, stalls, writes, overruns));
-            with.Add(Block(session, steps, every, writer, stalls, writes, overruns));
+            without.Add(Block(session, steps, every: 0, writer, stalls, writes, overruns, copies));
+            with.Add(Block(session, steps, every, writer, stalls, writes, overruns, copies));
             checkpointBytes = Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
             Console.Error.WriteLine(FormattableString.Invariant(
                 $"checkpoint-bench: round {round + 1}/{rounds}: {without[^1]:F4} s/step without, {with[^1]:F4} s/step with a checkpoint every {every}"));
@@ -132,22 +138,44 @@ public static class Program
             ["blocks_with_s_per_step"] = with.Select(x => Math.Round(x, 5)).ToArray(),
             ["stall_s"] = stalls.Select(x => Math.Round(x, 3)).ToArray(),
             ["stall_max_s"] = Math.Round(stalls.Max(), 3),
+            ["copy_s"] = copies.Select(x => Math.Round(x, 3)).ToArray(),
             ["write_s"] = writes.Select(x => Math.Round(x, 2)).ToArray(),
             ["write_overrun_s"] = overruns.Select(x => Math.Round(x, 2)).ToArray(),
             ["checkpoint_bytes"] = checkpointBytes,
             ["write_gb_per_s"] = Math.Round(checkpointBytes / writes.Average() / 1e9, 2),
+            ["boundary_check"] = boundary.Report,
+            ["boundary_check_ok"] = boundary.Ok,
             ["goal_stall_le_2s"] = stalls.Max() <= 2.0,
             ["goal_overhead_le_1pct"] = stepWith <= stepWithout * 1.01,
             ["torch"] = LibTorch.Version.ToString(),
         };
         Console.WriteLine(JsonSerializer.Serialize(result));
         Directory.Delete(output, recursive: true);
-        return 0;
+        return boundary.Ok ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The snapshot of a step boundary equals the weights read synchronously at that boundary, although two steps
+    /// run while it is copied; and those steps did change the weights (else the check could not fail).
+    /// </summary>
+    private static (bool Ok, string Report) CheckBoundary(TrainingSession session)
+    {
+        var parameters = HfCheckpoint.BaseParameters(session.Objective.Model).Select(x => x.Parameter.Data).ToList();
+        var reference = parameters.Select(p => HostTensor.Of("reference", p).Bytes.ToArray()).ToList();
+        using var snapshot = session.Snapshot();
+        session.Step();
+        session.Step();
+        snapshot.WaitCopied();
+        var differ = Enumerable.Range(0, parameters.Count).Count(i => !snapshot.Model[i].Bytes.Span.SequenceEqual(reference[i]));
+        var changed = Enumerable.Range(0, parameters.Count).Count(i => !HostTensor.Of("after", parameters[i]).Bytes.Span.SequenceEqual(reference[i]));
+        var bytes = reference.Sum(r => (long)r.Length);
+        return (differ == 0 && changed > 0 && snapshot.Model.Count == parameters.Count,
+            FormattableString.Invariant($"{parameters.Count - differ} of {parameters.Count} weight tensors ({bytes / 1e9:F2} GB) of the snapshot equal the weights at its boundary; the 2 steps after it changed {changed}"));
     }
 
     /// <summary>Seconds per step over <paramref name="steps"/> steps; with <paramref name="every"/> > 0 a checkpoint every that many steps.</summary>
     private static double Block(TrainingSession session, int steps, int every, CheckpointWriter writer,
-        List<double> stalls, List<double> writes, List<double> overruns)
+        List<double> stalls, List<double> writes, List<double> overruns, List<double> copies)
     {
         Task<double>? pending = null;
         var written = new List<Task<double>>();
@@ -163,9 +191,13 @@ public static class Program
                 pending?.GetAwaiter().GetResult();
                 var snapshot = session.Snapshot();
                 stalls.Add(stall.Elapsed.TotalSeconds);
+                var taken = Stopwatch.GetTimestamp();
                 pending = Task.Run(async () =>
                 {
                     var write = Stopwatch.StartNew();
+                    // When the bytes are on the host: the copies run while training goes on.
+                    snapshot.WaitCopied();
+                    lock (copies) copies.Add(Stopwatch.GetElapsedTime(taken).TotalSeconds);
                     await writer.WriteAsync(snapshot);
                     return write.Elapsed.TotalSeconds;
                 });

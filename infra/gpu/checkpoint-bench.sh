@@ -29,7 +29,8 @@ timeout 570 /tmp/dst/app/checkpoint-bench --size "$size" --device cuda:0 --dtype
   --steps "${STEPS:-100}" --every "${EVERY:-50}" --rounds "${ROUNDS:-2}" --warmup 5 --output "$ckpt_dir" > "$out/checkpoint.log" 2>&1
 status=$?
 cat "$out/checkpoint.log"
-[ "$status" -eq 0 ] || { echo "checkpoint-bench: the bench failed (exit $status)"; rm -rf "$ckpt_dir"; exit 1; }
+# Exit 1 with a result line: the boundary check failed; the measurement is still reported.
+[ "$status" -eq 0 ] || grep -q '^{' "$out/checkpoint.log" || { echo "checkpoint-bench: the bench failed (exit $status)"; rm -rf "$ckpt_dir"; exit 1; }
 rm -rf "$ckpt_dir"
 
 commit="${DST_COMMIT:-$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)}"
@@ -48,7 +49,9 @@ lines = [f"Checkpoint cost, OPT-{r['size']} shapes ({r['params']:,} parameters),
          "", "| measure | value | goal |", "|---|---|---|",
          f"| step time without checkpoints | {r['step_s_without']:.4f} s | |",
          f"| step time with a checkpoint every {r['every']} steps | {r['step_s_with']:.4f} s ({r['overhead_pct']:+.2f}%) | within 1%: {'met' if r['goal_overhead_le_1pct'] else 'NOT met'} |",
-         f"| training stall per checkpoint (snapshot to host) | max {r['stall_max_s']:.2f} s, all {r['stall_s']} | <= 2 s: {'met' if r['goal_stall_le_2s'] else 'NOT met'} |",
+         f"| training stall per checkpoint (snapshot: copies queued to pinned host buffers) | max {r['stall_max_s']:.3f} s, all {r['stall_s']} | <= 2 s: {'met' if r['goal_stall_le_2s'] else 'NOT met'} |",
+         f"| device-to-host copies done after the snapshot returned (training going on) | {r.get('copy_s')} s | |",
+         f"| snapshot = state at its step boundary (2 steps run during its copies) | {r.get('boundary_check')} | {'ok' if r.get('boundary_check_ok') else 'FAILED'} |",
          f"| background write ({gb:.1f} GB to local disk) | {r['write_s']} s, {r['write_gb_per_s']} GB/s | |",
          f"| write still running at block end | {r['write_overrun_s']} s | |",
          f"| disk (dd, direct) | {r['disk']} | |"]

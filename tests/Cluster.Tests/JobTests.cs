@@ -205,6 +205,6 @@ public sealed class JobTests(JobClusterFixture fixture, ITestOutputHelper output
     {
         var snapshot = await CheckpointLoader.LoadAsync(JobStorage.Location(fixture.Storage, id), CheckpointLayout.NameOf(step), CancellationToken.None);
         return snapshot.Model.Concat(snapshot.Objective)
-            .ToDictionary(t => t.Name, t => MemoryMarshal.Cast<byte, float>(t.Bytes).ToArray().Select(v => (double)v).ToArray());
+            .ToDictionary(t => t.Name, t => MemoryMarshal.Cast<byte, float>(t.Bytes.Span).ToArray().Select(v => (double)v).ToArray());
     }
 }

@@ -31,6 +31,8 @@ public sealed partial class TrainingSession : IDisposable
     private readonly ILogger<TrainingSession> _log;
     private IGradientSync _sync;
     private DataCursor _cursor;
+    private SnapshotStaging? _staging;
+    private (int Model, int Objective) _snapshotCounts;
 
     private TrainingSession(JobFile job, WorldInfo world, IGradientSync sync, JobData data, Objective objective, Device device, DType dtype,
         ILoggerFactory loggers)
@@ -48,6 +50,13 @@ public sealed partial class TrainingSession : IDisposable
         _optimizer = new AdamW(_parameters, new AdamWOptions(WeightDecay: job.WeightDecay));
         _schedule = new LrSchedule(job.Lr, job.WarmupSteps ?? Math.Min(20, job.Steps / 10), job.Steps, job.MinLr ?? job.Lr / 10);
         _cursor = new DataCursor(objective.Train.DatasetId, objective.Train.Seed, 0, 0);
+        if (device.IsCuda)
+        {
+            // A GPU session pins its snapshot buffers now, in the background: the first checkpoint's stall is then
+            // only the copies' queueing, as every later one's.
+            using var scope = TensorScope.Begin();
+            _staging = new SnapshotStaging([.. SnapshotSlots().Select(s => (s.Source.DType, s.Source.Shape))], device);
+        }
     }
 
     public JobFile Job { get; }
@@ -175,6 +184,7 @@ public sealed partial class TrainingSession : IDisposable
 
         // --- clip, step
         var gradNorm = GradientClipping.ClipGradNorm(_parameters, Job.GradClip);
+        _staging?.BeforeSourcesChange(); // a snapshot's copies may still be reading the weights and moments
         _optimizer.Step(lr);
         var norm = gradNorm.Item(); // the one read of the optimizer phase, after its work is queued
         _cursor = RankSlice.Advance(_cursor, 1, Job.Batch, train.Count);
@@ -248,6 +258,7 @@ public sealed partial class TrainingSession : IDisposable
         if (seed != _cursor.Seed || (long)received[3] != Objective.Train.Count)
             throw new JobException(
                 $"rank {World.Rank} cannot take rank {root}'s replica: it trains {received[3]:F0} samples with seed {seed}, this rank {Objective.Train.Count} with seed {_cursor.Seed}; every rank must run the same job file");
+        _staging?.BeforeSourcesChange(); // a snapshot's copies may still be reading the weights and moments
         using (NoGradScope.Begin())
         {
             foreach (var bucket in _parameters.Buckets) _sync.Broadcast(bucket.Data, root);
@@ -263,27 +274,47 @@ public sealed partial class TrainingSession : IDisposable
     }
 
     /// <summary>
-    /// The whole training state in host memory, at this step boundary (quick: one copy of weights and moments
-    /// to the host). It does not depend on the world size.
+    /// The whole training state in host memory, at this step boundary. It does not depend on the world size.
+    /// Quick: the weights and moments are copied into host buffers that the session allocates once (pinned on a GPU,
+    /// beside training from the session's start) and reuses; on a GPU the copies run on a side stream while training
+    /// goes on, and the next optimizer step waits for them on the device, so the snapshot stays this boundary's state.
+    /// The snapshot borrows the buffers until it is disposed (the checkpoint writers dispose it once written): take
+    /// the next one only after that.
     /// </summary>
     public TrainingSnapshot Snapshot()
     {
         var model = Objective.Model;
+        using var scope = TensorScope.Begin();
+        var slots = SnapshotSlots();
+        _staging ??= new SnapshotStaging([.. slots.Select(s => (s.Source.DType, s.Source.Shape))], Device);
+        var lease = _staging.Copy(slots, out var hosts);
+        var weights = hosts.Take(_snapshotCounts.Model).ToList();
+        var own = hosts.Skip(_snapshotCounts.Model).Take(_snapshotCounts.Objective).ToList();
+        var moments = hosts.Skip(_snapshotCounts.Model + _snapshotCounts.Objective).ToList();
+        return new TrainingSnapshot(Job, StepCount, _cursor, model.ModelType, model.ConfigJson(), weights, own, moments) { Lease = lease };
+    }
+
+    // What a snapshot copies, in its order: the model's weights (HF names), the objective's own parameters, then
+    // each trainable parameter's two moments (views of the optimizer's flat buffers, saved in the parameter's shape).
+    private List<SnapshotSlot> SnapshotSlots()
+    {
+        var model = Objective.Model;
         var baseParameters = HfCheckpoint.BaseParameters(model).ToList();
         var isBase = baseParameters.Select(x => x.Parameter).ToHashSet(ReferenceEqualityComparer.Instance);
-        var weights = baseParameters.Select(x => HostTensor.Of(model.HfNames.ToHf(x.Name), x.Parameter.Data)).ToList();
-        var own = Objective.Module.NamedParameters().Where(x => !isBase.Contains(x.Parameter)).Select(x => HostTensor.Of(x.Name, x.Parameter.Data)).ToList();
-        var moments = new List<HostTensor>();
+        var slots = baseParameters.Select(x => new SnapshotSlot(model.HfNames.ToHf(x.Name), x.Parameter.Data, x.Parameter.Data.Shape)).ToList();
+        var modelCount = slots.Count;
+        slots.AddRange(Objective.Module.NamedParameters().Where(x => !isBase.Contains(x.Parameter)).Select(x => new SnapshotSlot(x.Name, x.Parameter.Data, x.Parameter.Data.Shape)));
+        var objectiveCount = slots.Count - modelCount;
         foreach (var (bucket, m, v) in _optimizer.State)
         {
             foreach (var (name, p, offset) in bucket.Parameters)
             {
-                using var scope = TensorScope.Begin();
-                moments.Add(HostTensor.Of(TrainingSnapshot.ExpAvg + name, m.Narrow(0, offset, p.NumEl)) with { Shape = p.Shape });
-                moments.Add(HostTensor.Of(TrainingSnapshot.ExpAvgSq + name, v.Narrow(0, offset, p.NumEl)) with { Shape = p.Shape });
+                slots.Add(new SnapshotSlot(TrainingSnapshot.ExpAvg + name, m.Narrow(0, offset, p.NumEl), p.Shape));
+                slots.Add(new SnapshotSlot(TrainingSnapshot.ExpAvgSq + name, v.Narrow(0, offset, p.NumEl), p.Shape));
             }
         }
-        return new TrainingSnapshot(Job, StepCount, _cursor, model.ModelType, model.ConfigJson(), weights, own, moments);
+        _snapshotCounts = (modelCount, objectiveCount);
+        return slots;
     }
 
     /// <summary>
@@ -293,6 +324,8 @@ public sealed partial class TrainingSession : IDisposable
     public void Restore(TrainingSnapshot snapshot, bool weightsOnly = false)
     {
         var model = Objective.Model;
+        snapshot.WaitCopied();
+        _staging?.BeforeSourcesChange();
         if (snapshot.ModelType != model.ModelType)
             throw new JobException($"the checkpoint holds a {snapshot.ModelType} model, this job builds a {model.ModelType} model");
         var baseParameters = HfCheckpoint.BaseParameters(model).ToList();
@@ -377,6 +410,7 @@ public sealed partial class TrainingSession : IDisposable
 
     public void Dispose()
     {
+        _staging?.Dispose(); // waits for copies in flight before the weights go
         _optimizer.Dispose();
         _parameters.Dispose();
         Objective.Dispose();

@@ -30,7 +30,7 @@ public sealed class CheckpointGrainTests(ClusterFixture fixture, ITestOutputHelp
         {
             var byName = a.ToDictionary(t => t.Name);
             Assert.Equal(e.Count, a.Count);
-            Assert.All(e, t => Assert.True(t.Bytes.AsSpan().SequenceEqual(byName[t.Name].Bytes), $"{t.Name} differs"));
+            Assert.All(e, t => Assert.True(t.Bytes.Span.SequenceEqual(byName[t.Name].Bytes.Span), $"{t.Name} differs"));
         }
     }
 

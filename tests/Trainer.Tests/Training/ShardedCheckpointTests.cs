@@ -36,7 +36,9 @@ public sealed class ShardedCheckpointTests(AzuriteFixture azurite) : IClassFixtu
     {
         using var session = await TinyJobs.SessionAsync(TinyJobs.Job("icae"));
         for (var i = 0; i < steps; i++) session.Step();
-        return session.Snapshot();
+        // A copy: it outlives its session, and the checkpoint writer gives a session snapshot's buffers back.
+        using var snapshot = session.Snapshot();
+        return snapshot.Copy();
     }
 
     /// <summary>Every rank writes its parts at once, then the manifest commits them (what the checkpoint grain does).</summary>
@@ -65,7 +67,7 @@ public sealed class ShardedCheckpointTests(AzuriteFixture azurite) : IClassFixtu
             {
                 Assert.Equal(t.DType, byName[t.Name].DType);
                 Assert.Equal(t.Shape, byName[t.Name].Shape);
-                Assert.True(t.Bytes.AsSpan().SequenceEqual(byName[t.Name].Bytes), $"{what}: {part} tensor {t.Name} differs");
+                Assert.True(t.Bytes.Span.SequenceEqual(byName[t.Name].Bytes.Span), $"{what}: {part} tensor {t.Name} differs");
             }
         }
     }
@@ -135,7 +137,7 @@ public sealed class ShardedCheckpointTests(AzuriteFixture azurite) : IClassFixtu
         foreach (var (name, p) in HfCheckpoint.BaseParameters(loaded))
         {
             var expected = byName[loaded.HfNames.ToHf(name)];
-            Assert.True(HostTensor.Of(name, p.Data).Bytes.AsSpan().SequenceEqual(expected.Bytes), $"HF-loaded {name} differs");
+            Assert.True(HostTensor.Of(name, p.Data).Bytes.Span.SequenceEqual(expected.Bytes.Span), $"HF-loaded {name} differs");
         }
     }
 

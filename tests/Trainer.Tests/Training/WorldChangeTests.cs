@@ -1,6 +1,7 @@
 using Distributed.Trainer.Nn;
 using Distributed.Trainer.Torch;
 using Distributed.Trainer.Training;
+using Distributed.Trainer.Training.Checkpoints;
 using Xunit.Abstractions;
 
 namespace Distributed.Trainer.Tests.Training;
@@ -53,7 +54,8 @@ public sealed class WorldChangeTests(ITestOutputHelper output)
         var data = await TinyJobs.DataAsync();
         using var survivor = await TrainingSession.CreateAsync(job, WorldInfo.Single, data: data);
         for (var s = 0; s < Before; s++) survivor.Step();
-        var kept = survivor.Snapshot();
+        TrainingSnapshot kept;
+        using (var borrowed = survivor.Snapshot()) kept = borrowed.Copy(); // the session's buffers are free for its next snapshot
 
         var world = new InProcessWorld(2);
         var results = InProcessWorld.Run(2, rank =>
@@ -62,7 +64,8 @@ public sealed class WorldChangeTests(ITestOutputHelper output)
             var session = rank == 0 ? survivor : TrainingSession.CreateAsync(job, WorldInfo.Single, data: data).GetAwaiter().GetResult();
             session.MoveToWorld(new WorldInfo(rank, 2), world.Rank(rank));
             var from = session.BroadcastState(0);
-            var received = session.Snapshot();
+            TrainingSnapshot received;
+            using (var borrowed = session.Snapshot()) received = borrowed.Copy();
             var losses = Enumerable.Range(Before, Steps - Before).Select(_ => session.Step().Loss).ToArray();
             var weights = TinyJobs.Weights(session);
             if (rank != 0) session.Dispose();
@@ -77,7 +80,7 @@ public sealed class WorldChangeTests(ITestOutputHelper output)
                      .Zip(joiner.Received.Model.Concat(joiner.Received.Objective).Concat(joiner.Received.Optimizer)))
         {
             Assert.Equal(mine.Name, theirs.Name);
-            Assert.True(mine.Bytes.AsSpan().SequenceEqual(theirs.Bytes), $"{mine.Name} differs after the broadcast");
+            Assert.True(mine.Bytes.Span.SequenceEqual(theirs.Bytes.Span), $"{mine.Name} differs after the broadcast");
         }
         for (var s = 0; s < Steps - Before; s++)
             Assert.True(Math.Abs(joiner.Losses[s] - reference[Before + s]) <= 1e-5 * reference[Before + s],

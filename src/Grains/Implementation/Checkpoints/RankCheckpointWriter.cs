@@ -21,12 +21,26 @@ public sealed partial class RankCheckpointWriter(IGrainFactory grains, IOptions<
     /// Writes rank <paramref name="rank"/>'s files of <paramref name="plan"/> from <paramref name="snapshot"/> and
     /// reports them; returns the checkpoint as it then stands (committed once this was the last part in). A failure
     /// (storage, cancellation) is thrown and nothing is reported: the checkpoint stays uncommitted and is never loaded.
+    /// It takes the snapshot over: once its files are written (or the write failed) the snapshot is disposed, giving
+    /// the session its host buffers back for the next one.
     /// </summary>
     public async Task<CheckpointInfo> WriteAsync(string jobId, CheckpointPlan plan, int rank, TrainingSnapshot snapshot, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        try
+        {
+            return await WriteFilesAsync(jobId, plan, rank, snapshot, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            snapshot.Dispose();
+        }
+    }
+
+    private async Task<CheckpointInfo> WriteFilesAsync(string jobId, CheckpointPlan plan, int rank, TrainingSnapshot snapshot, CancellationToken ct)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
         ArgumentNullException.ThrowIfNull(plan);
-        ArgumentNullException.ThrowIfNull(snapshot);
         if (rank < 0 || rank >= plan.WorldSize)
             throw new ArgumentOutOfRangeException(nameof(rank), rank, $"checkpoint {plan.Name} is written by a world of {plan.WorldSize}: rank must be 0 to {plan.WorldSize - 1}");
         if (snapshot.Step != plan.Step)
@@ -40,6 +54,7 @@ public sealed partial class RankCheckpointWriter(IGrainFactory grains, IOptions<
         // Task.Run: the files are written on the thread pool even if the caller awaits this on its training thread.
         var entries = await Task.Run(() => CheckpointParts.WriteAsync(store, plan.Name, snapshot, plan.WorldSize, rank, ct), ct).ConfigureAwait(false);
         var seconds = clock.Elapsed.TotalSeconds;
+        snapshot.Dispose(); // its bytes are on storage: the worker may take the next snapshot while this part is reported
         LogWritten(jobId, plan.Step, rank, entries.Count, entries.Sum(e => e.Bytes), seconds);
         return await grain.PartWrittenAsync(plan.Name, rank, [.. entries.Select(e => new CheckpointFile(e.File, e.Bytes, e.Sha256))], seconds).ConfigureAwait(false);
     }

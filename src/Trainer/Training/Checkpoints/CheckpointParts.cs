@@ -16,6 +16,7 @@ public static class CheckpointParts
     public static IReadOnlyList<CheckpointPart> Of(TrainingSnapshot snapshot, int worldSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(worldSize);
+        snapshot.WaitCopied();
         var parts = new List<CheckpointPart>
         {
             new(CheckpointLayout.Config, 0, s => s.Write(snapshot.ModelConfig)),
@@ -45,33 +46,56 @@ public static class CheckpointParts
 
     /// <summary>
     /// Writes rank <paramref name="rank"/>'s files of checkpoint <paramref name="name"/> (each atomically and only if
-    /// absent, hashed on its way out) and returns their manifest entries. Nothing is committed: the manifest is written once every
-    /// rank's files are in (<see cref="CheckpointManifest.TryCommitAsync"/>).
+    /// absent, hashed while it is written) and returns their manifest entries in part order. Nothing is committed: the
+    /// manifest is written once every rank's files are in (<see cref="CheckpointManifest.TryCommitAsync"/>).
+    /// The files are written concurrently, at most <see cref="MaxParallelParts"/> at a time, and each file's SHA-256
+    /// is computed beside its write rather than in its path: one thread cannot hash and write a multi-gigabyte shard
+    /// at the disk's speed.
     /// </summary>
     public static async Task<IReadOnlyList<CheckpointEntry>> WriteAsync(ICheckpointStore store, string name, TrainingSnapshot snapshot, int worldSize, int rank,
         CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rank);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, worldSize);
-        var entries = new List<CheckpointEntry>();
-        foreach (var part in Of(snapshot, worldSize).Where(p => p.Rank == rank))
-        {
-            CheckpointEntry? entry = null;
-            var created = await store.TryCreateAsync(name, part.File, (stream, ct) =>
-            {
-                using var hashing = new CountingStream(stream, hash: true);
-                part.Write(hashing);
-                entry = new CheckpointEntry(part.File, hashing.Written, hashing.Sha256(), rank);
-                return Task.CompletedTask;
-            }, cancellationToken).ConfigureAwait(false);
-            // Never over another writer's file: it may belong to a committed checkpoint.
-            if (!created)
-                throw new JobException(
-                    $"{store.Describe(name)}/{part.File} already exists: another writer wrote this checkpoint (a second job activation, an abandoned " +
-                    $"attempt's writer, or another run on the same location); rank {rank}'s part is not written and this attempt cannot commit");
-            entries.Add(entry!);
-        }
+        var parts = Of(snapshot, worldSize).Where(p => p.Rank == rank).ToList();
+        var entries = new CheckpointEntry[parts.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelParts, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, parts.Count), options,
+            async (i, ct) => entries[i] = await WritePartAsync(store, name, parts[i], rank, ct).ConfigureAwait(false)).ConfigureAwait(false);
         return entries;
+    }
+
+    /// <summary>How many files one rank writes at a time (each on two threads: its write and its hash).</summary>
+    public static int MaxParallelParts { get; } = Math.Clamp(Environment.ProcessorCount / 4, 2, 8);
+
+    private static async Task<CheckpointEntry> WritePartAsync(ICheckpointStore store, string name, CheckpointPart part, int rank, CancellationToken cancellationToken)
+    {
+        // A part's bytes are a pure function of the snapshot, which nothing changes while it is written (it holds its
+        // buffers), so hashing a second rendering of them beside the write gives the written file's SHA-256.
+        var hash = Task.Run(() =>
+        {
+            using var hashing = new CountingStream(Stream.Null, hash: true);
+            part.Write(hashing);
+            return (hashing.Written, Sha256: hashing.Sha256());
+        }, cancellationToken);
+        long written = -1;
+        var write = store.TryCreateAsync(name, part.File, (stream, ct) =>
+        {
+            using var counting = new CountingStream(stream);
+            part.Write(counting);
+            written = counting.Written;
+            return Task.CompletedTask;
+        }, cancellationToken);
+        await Task.WhenAll(write, hash).ConfigureAwait(false);
+        // Never over another writer's file: it may belong to a committed checkpoint.
+        if (!write.Result)
+            throw new JobException(
+                $"{store.Describe(name)}/{part.File} already exists: another writer wrote this checkpoint (a second job activation, an abandoned " +
+                $"attempt's writer, or another run on the same location); rank {rank}'s part is not written and this attempt cannot commit");
+        var (bytes, sha256) = hash.Result;
+        if (bytes != written)
+            throw new InvalidOperationException($"{store.Describe(name)}/{part.File}: {written} bytes written but {bytes} hashed: the snapshot changed while it was written");
+        return new CheckpointEntry(part.File, bytes, sha256, rank);
     }
 
     /// <summary>

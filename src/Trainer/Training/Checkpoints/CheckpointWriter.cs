@@ -13,14 +13,30 @@ public sealed partial class CheckpointWriter(ICheckpointStore store, int keep, I
 {
     public ICheckpointStore Store => store;
 
-    /// <summary>Writes the snapshot and returns where it is (what `train --resume` takes).</summary>
+    /// <summary>
+    /// Writes the snapshot and returns where it is (what `train --resume` takes). It takes the snapshot over: once
+    /// its files are written (or the write failed) the snapshot is disposed, giving the session its buffers back.
+    /// </summary>
     public async Task<string> WriteAsync(TrainingSnapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await WriteFilesAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            snapshot.Dispose();
+        }
+    }
+
+    private async Task<string> WriteFilesAsync(TrainingSnapshot snapshot, CancellationToken cancellationToken)
     {
         var name = CheckpointLayout.NameOf(snapshot.Step);
         if ((await store.ListAsync(cancellationToken).ConfigureAwait(false)).Contains(name))
             await store.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
         // One process is a world of one: the same files as a cluster's checkpoint, all written by rank 0.
         var files = await CheckpointParts.WriteAsync(store, name, snapshot, worldSize: 1, rank: 0, cancellationToken).ConfigureAwait(false);
+        snapshot.Dispose(); // its bytes are on storage: the session may take the next snapshot while this one commits
         // The commit point: only now is the checkpoint loadable.
         var manifest = new CheckpointManifest(snapshot.Step, 1, files);
         var location = store.Describe(name);

@@ -3,8 +3,11 @@ using Distributed.Trainer.Torch;
 
 namespace Distributed.Trainer.Training.Checkpoints;
 
-/// <summary>A tensor copied to host memory: name, dtype, shape and its little-endian bytes.</summary>
-public sealed record HostTensor(string Name, DType DType, long[] Shape, byte[] Bytes)
+/// <summary>
+/// A tensor copied to host memory: name, dtype, shape and its little-endian bytes (a managed array, or a view of a
+/// session's snapshot buffers, valid while the snapshot holds them: see <see cref="TrainingSnapshot"/>).
+/// </summary>
+public sealed record HostTensor(string Name, DType DType, long[] Shape, ReadOnlyMemory<byte> Bytes)
 {
     /// <summary>Copies <paramref name="tensor"/> (any device) into host memory; reading it waits for the device.</summary>
     public static HostTensor Of(string name, Tensor tensor)
@@ -16,7 +19,7 @@ public sealed record HostTensor(string Name, DType DType, long[] Shape, byte[] B
     }
 
     /// <summary>A new CPU tensor holding these values.</summary>
-    public Tensor ToTensor() => Tensor.FromBytes(Bytes, DType, Shape);
+    public Tensor ToTensor() => Tensor.FromBytes(Bytes.Span, DType, Shape);
 
     /// <summary>Queues the bytes in a safetensors writer.</summary>
     public void AddTo(SafetensorsWriter writer) => writer.Add(Name, TensorFiles.ToSafetensors(DType), Shape, Bytes);
