@@ -26,6 +26,9 @@ public sealed class ExternalProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>When the process was seen to exit (null while it runs).</summary>
+    public DateTimeOffset? ExitedAt { get; private set; }
+
     public IReadOnlyCollection<string> Output => _output;
 
     public string OutputText => string.Join('\n', _output);
@@ -50,6 +53,7 @@ public sealed class ExternalProcess : IDisposable
         }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var external = new ExternalProcess(process, label);
+        process.Exited += (_, _) => external.ExitedAt ??= DateTimeOffset.UtcNow;
         process.OutputDataReceived += (_, e) => external.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => external.OnLine(e.Data);
         process.Start();

@@ -112,6 +112,9 @@ public sealed class LocalCluster : IAsyncDisposable
         return [.. stats.Where(s => s.GrainId == grain).Select(s => s.SiloAddress)];
     }
 
+    /// <summary>Every silo this cluster started, running or gone.</summary>
+    public IReadOnlyList<SiloProcess> AllSilos => [.. _silos, .. _gone];
+
     /// <summary>Everything the silos printed, for failure messages.</summary>
     public string Output => string.Join("\n\n", _silos.Concat(_gone).Select(s => $"--- {s.Name} (pid {s.ProcessId}) ---\n{s.OutputText}"));
 

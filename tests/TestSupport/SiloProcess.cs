@@ -60,11 +60,27 @@ public sealed class SiloProcess : IDisposable
         return new SiloProcess(name, process, siloPort, gatewayPort, gpus);
     }
 
+    /// <summary>
+    /// Since when the silo runs no more code: the first kill -9 or SIGSTOP the test sent it, or its exit.
+    /// Null while it runs.
+    /// </summary>
+    public DateTimeOffset? HaltedAt => _haltedAt ?? _process.ExitedAt;
+
+    private DateTimeOffset? _haltedAt;
+
     /// <summary>kill -9: no shutdown runs; the cluster must notice by itself.</summary>
-    public void Kill() => _process.Kill();
+    public void Kill()
+    {
+        _haltedAt ??= DateTimeOffset.UtcNow;
+        _process.Kill();
+    }
 
     /// <summary>SIGSTOP: frozen, its sockets open, as in a long stall.</summary>
-    public void Pause() => _process.Signal(pause: true);
+    public void Pause()
+    {
+        _haltedAt ??= DateTimeOffset.UtcNow;
+        _process.Signal(pause: true);
+    }
 
     /// <summary>SIGCONT.</summary>
     public void Resume() => _process.Signal(pause: false);

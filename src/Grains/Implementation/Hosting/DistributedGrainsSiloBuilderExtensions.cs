@@ -1,4 +1,5 @@
 using Distributed.Grains.Checkpoints;
+using Distributed.Grains.Diagnostics;
 using Distributed.Grains.Jobs;
 using Distributed.Grains.Messaging;
 using Distributed.Grains.Placement;
@@ -38,6 +39,8 @@ public static class DistributedGrainsSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<JobGrainOptions>>(new ProblemsValidator<JobGrainOptions>(o => o.Problems()));
         // Each rank's checkpoint upload; the CheckpointGrain itself is found by Orleans like every grain class.
         services.AddSingleton<RankCheckpointWriter>();
+        // Every activation of this project's grains logs when it starts and stops running (the chaos suite's evidence).
+        services.AddSingleton<IConfigureGrainContextProvider, ActivationTrace>();
 
         // Grain state as System.Text.Json without type names (Orleans' default blob format is Newtonsoft JSON with
         // assembly-qualified "$type" names, which break when a type is renamed or moved). Registered as the default

@@ -58,6 +58,22 @@ public sealed partial class JobGrain(
         }
     }
 
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // State is written at most every StateWriteInterval while steps arrive. A deactivation that runs this (idle,
+        // silo shutdown, its directory entry lost with another silo) keeps what arrived since: the next activation
+        // starts from it. A crash loses it; the workers' reports and the recovery path rebuild what matters.
+        if (!_dirty) return;
+        try
+        {
+            await WriteAsync();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogDeactivationWriteFailed(log, Id, reason.Description, e.Message);
+        }
+    }
+
     public async Task<JobStatus> SubmitAsync(JobSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -454,9 +470,14 @@ public sealed partial class JobGrain(
         }
         foreach (var m in S.World.Where(m => r.Lost.Contains(m.Rank) && !waiting.Contains(m)))
             AddEvent(JobEventKinds.WorkerLost, $"rank {m.Rank} (GPU {m.Gpu} on {m.Silo}) lost", r.LastCompleted, r.WorldId);
-        // Steps some ranks completed before the world broke are kept: their loss is the world's (all-reduced).
+        // Steps some ranks completed before the world broke are kept: their loss is the world's (all-reduced). Each
+        // rank's last report is also in the persisted state (LastSteps), so a step whose pending reports were lost with
+        // an activation of this grain (re-activated meanwhile, e.g. after its directory entry's silo died) still gets its point.
         foreach (var (step, reports) in _pendingPoints.OrderBy(p => p.Key).ToList()) AddPoint(step, reports);
         _pendingPoints.Clear();
+        foreach (var reports in S.LastSteps.Where(x => x.WorldId == r.WorldId && !S.History.Any(p => p.Step == x.Step))
+                     .GroupBy(x => x.Step).OrderBy(g => g.Key))
+            AddPoint(reports.Key, [.. reports]);
 
         var spec = S.Spec!;
         var free = await FreeGpusAsync();
@@ -664,6 +685,9 @@ public sealed partial class JobGrain(
     }
 
     private static bool IsFinal(JobState s) => s is JobState.Completed or JobState.Failed or JobState.Cancelled;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: its state could not be written on deactivation ({Reason}): {Error}; the next activation starts from the last write")]
+    private static partial void LogDeactivationWriteFailed(ILogger logger, string jobId, string reason, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} ({Name}) submitted: {Objective}, {Steps} steps, {Min}-{Max} workers")]
     private static partial void LogSubmitted(ILogger logger, string jobId, string name, string objective, int steps, int min, int max);

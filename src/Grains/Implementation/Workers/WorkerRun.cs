@@ -266,21 +266,25 @@ internal sealed partial class WorkerRun
             // Every rank decides together whether to stop here: a rank that stopped alone would leave the others
             // waiting in the next step's all-reduce.
             var clock = Stopwatch.StartNew();
-            var (stop, checkpointNow, regroup) = Agree();
+            (bool Stop, bool Checkpoint, bool Regroup) agreed;
+            try
+            {
+                agreed = Agree();
+            }
+            catch (Exception e) when (IsWorldFailure(e))
+            {
+                // The step itself completed here (its optimizer step ran), so it is part of the replica this rank keeps:
+                // its loss and samples are reported before the rank leaves, or a world that continues from this replica
+                // would have trained a step that is in neither the history nor the sample log.
+                ReportStep(job, m, positions, session, reporter, flopsPerToken, clock.Elapsed.TotalSeconds, 0);
+                throw;
+            }
+            var (stop, checkpointNow, regroup) = agreed;
             var agreeSeconds = clock.Elapsed.TotalSeconds;
             var every = a.Spec.Checkpoints.EverySteps;
             // The last step's checkpoint is the final model, written after the final evaluation.
             var checkpointSeconds = (checkpointNow || (every > 0 && m.Step % every == 0)) && m.Step < job.Steps ? Checkpoint(session) : 0;
-            var seconds = m.Seconds + agreeSeconds + checkpointSeconds;
-            double? mfu = job.PeakTflops is { } peak ? m.Tokens * flopsPerToken / (seconds * peak * 1e12) : null;
-            var now = DateTimeOffset.UtcNow;
-            Interlocked.Exchange(ref _step, m.Step);
-            Interlocked.Exchange(ref _lastStepTicks, now.UtcTicks);
-            reporter.Step(
-                new StepReport(a.WorldId, a.Rank, _slot.Gpu, m.Step, m.Loss, m.Lr, m.GradNorm, m.Samples, m.Tokens, m.Tokens / seconds,
-                    m.DataSeconds, m.ComputeSeconds, m.SyncSeconds + agreeSeconds, m.OptimizerSeconds, checkpointSeconds, mfu, now, Environment.WorkingSet),
-                new StepSlice(m.Step, m.Epoch, a.Rank, a.WorldId, positions, a.WorldSize),
-                a.WorldSize, Position(session.Cursor, m.Step));
+            var seconds = ReportStep(job, m, positions, session, reporter, flopsPerToken, agreeSeconds, checkpointSeconds);
             if (m.Step % job.LogEvery == 0 || m.Step == job.Steps)
                 LogStep(_log, a.JobId, a.Rank, m.Step, job.Steps, m.Loss, m.GradNorm, m.Lr, m.Tokens / seconds);
             if (job.EvalEvery > 0 && m.Step % job.EvalEvery == 0) Evaluate(session, reporter);
@@ -288,6 +292,24 @@ internal sealed partial class WorkerRun
             if (regroup) return $"the world regroups after step {m.Step}";
         }
         return null;
+    }
+
+    // Sends one completed step's metrics (to the job grain) and its samples (to the data shard); returns the step's seconds.
+    private double ReportStep(JobFile job, StepMetrics m, long[] positions, TrainingSession session, WorkerReporter reporter,
+        double flopsPerToken, double agreeSeconds, double checkpointSeconds)
+    {
+        var a = _assignment;
+        var seconds = m.Seconds + agreeSeconds + checkpointSeconds;
+        double? mfu = job.PeakTflops is { } peak ? m.Tokens * flopsPerToken / (seconds * peak * 1e12) : null;
+        var now = DateTimeOffset.UtcNow;
+        Interlocked.Exchange(ref _step, m.Step);
+        Interlocked.Exchange(ref _lastStepTicks, now.UtcTicks);
+        reporter.Step(
+            new StepReport(a.WorldId, a.Rank, _slot.Gpu, m.Step, m.Loss, m.Lr, m.GradNorm, m.Samples, m.Tokens, m.Tokens / seconds,
+                m.DataSeconds, m.ComputeSeconds, m.SyncSeconds + agreeSeconds, m.OptimizerSeconds, checkpointSeconds, mfu, now, Environment.WorkingSet),
+            new StepSlice(m.Step, m.Epoch, a.Rank, a.WorldId, positions, a.WorldSize),
+            a.WorldSize, Position(session.Cursor, m.Step));
+        return seconds;
     }
 
     // Stop and checkpoint requests reach the ranks at different times; one all-reduce of the flags per step makes every
