@@ -31,7 +31,7 @@ def fmt(xs):
 print("| scenario | runs | failures | detection s (median / max) | failure → next step s (median / max) | steps lost (median / max) |")
 print("|---|---:|---:|---:|---:|---:|")
 for i, s in enumerate(names):
-    runs = by.get(s, []) + by.get(str(i), [])
+    runs = by.get(s, []) + by.get(i, []) + by.get(str(i), [])  # the scenario is written as its name or its number
     if not runs: continue
     for label, rec in [(s, [x for r in runs for x in r["Recoveries"] if not restore(x)]),
                        (s + ", restore from blob", [x for r in runs for x in r["Recoveries"] if restore(x)])]:

@@ -77,8 +77,10 @@ rm -f "$out"/silo-*.log
 echo "recovery-timeline: $n workers ($([ "$cpu" -eq 1 ] && echo CPU || echo GPU)), job $job, kill at step $kill_at (kills $kills, gap $gap, restart $restart), checkpoint every $every, commit $commit" | tee "$out/recovery-timeline.txt"
 silo primary "" "$primary" "$gateway"
 declare -A worker_pid
-for g in $(seq 0 $((n - 1))); do silo "w$g" "$g" $((primary + 1 + g)) $((gateway + 1 + g)) & done
-wait
+# The workers start in parallel; wait for those starters only (a bare `wait` would also wait for the primary silo).
+starters=()
+for g in $(seq 0 $((n - 1))); do silo "w$g" "$g" $((primary + 1 + g)) $((gateway + 1 + g)) & starters+=($!); done
+wait "${starters[@]}" || { echo "recovery-timeline: a worker silo did not start (silo-w*.log)"; exit 1; }
 # Started in subshells (in parallel): their pids are found here, for the kills and the cleanup.
 for g in $(seq 0 $((n - 1))); do worker_pid[$g]="$(pgrep -f -- "--name w$g --gpus $g" | head -1)"; pids+=("${worker_pid[$g]}"); done
 id="recovery-$(date -u +%H%M%S)"

@@ -32,6 +32,22 @@ public sealed class JobCliTests : IDisposable
     }
 
     [Fact]
+    public void A_final_checkpoint_that_cannot_be_written_fails_the_job_with_what_to_do_instead_of_completing()
+    {
+        // The storage folder cannot be created (a file stands where its parent folder should be): every checkpoint
+        // fails. The periodic ones are skipped while training goes on; the final model's is retried, then fails the job.
+        var blocked = Path.Combine(_dir, "not-a-folder");
+        File.WriteAllText(blocked, "a file");
+        var (code, log) = RunWith(new Dictionary<string, string?> { ["DISTRIBUTED_Workers__FinalCheckpointRetryFor"] = "00:00:03" },
+            "job", "submit", Job("cluster-autocompressor.json"), "--workers", "2", "--steps", "4", "--checkpoint-every", "2",
+            "--storage", Path.Combine(blocked, "checkpoints"), "--silo-port", Port(), "--gateway-port", Port(), "--dashboard-port", "0");
+        Assert.True(code != 0, log);
+        Assert.Contains("the final checkpoint (step 4) could not be written to", log);
+        Assert.Contains("distributed job resume", log);
+        Assert.DoesNotContain("completed: 4 steps", log);
+    }
+
+    [Fact]
     public void The_readme_command_resolves_relative_paths_against_the_callers_folder()
     {
         // `./run.sh` and the README run `dotnet run --project src/Silo -- ...` from the repository root with relative

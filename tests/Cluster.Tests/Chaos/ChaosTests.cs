@@ -37,6 +37,9 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output) :
             }
             catch (Xunit.Sdk.XunitException e)
             {
+                // The whole output of every silo beside the results (the message keeps only its tail).
+                if (Environment.GetEnvironmentVariable("CHAOS_RESULTS") is { Length: > 0 } file)
+                    await File.WriteAllTextAsync($"{file}.{scenario}-{seed}.silos.log", fixture.Cluster.Output);
                 throw new Xunit.Sdk.XunitException($"{scenario} seed {seed}: {e.Message}\n{Tail(fixture.Cluster.Output)}");
             }
             finally

@@ -23,6 +23,13 @@ public sealed class TrainingWorkerOptions
     public TimeSpan ReportRetryFor { get; set; } = TimeSpan.FromSeconds(120);
 
     /// <summary>
+    /// How long a rank keeps retrying the final model's checkpoint (begin and write) while storage is unreachable. The
+    /// job completes only once it is committed; past this the rank fails the job with what to do, instead of completing
+    /// with a model that exists only in memory.
+    /// </summary>
+    public TimeSpan FinalCheckpointRetryFor { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// CPU threads for all of this silo's workers together (null: DISTRIBUTED_THREADS, else the physical cores). A CPU
     /// worker takes an equal share: libtorch's threads are per process, so two workers of one process must split them.
     /// </summary>
@@ -40,6 +47,7 @@ public sealed class TrainingWorkerOptions
         if (CollectiveTimeout < TimeSpan.FromSeconds(1)) yield return $"Workers:CollectiveTimeout {CollectiveTimeout}: give at least a second";
         if (JoinTimeout < TimeSpan.FromSeconds(1)) yield return $"Workers:JoinTimeout {JoinTimeout}: give at least a second";
         if (ReportRetryFor < TimeSpan.Zero) yield return $"Workers:ReportRetryFor {ReportRetryFor}: must not be negative";
+        if (FinalCheckpointRetryFor < TimeSpan.Zero) yield return $"Workers:FinalCheckpointRetryFor {FinalCheckpointRetryFor}: must not be negative";
         if (CheckpointUploadBytesPerSecond is < 1024)
             yield return $"Workers:CheckpointUploadBytesPerSecond {CheckpointUploadBytesPerSecond}: give at least 1024, or leave it out for no cap";
         if (CpuThreads is < 1) yield return $"Workers:CpuThreads {CpuThreads}: give at least 1";

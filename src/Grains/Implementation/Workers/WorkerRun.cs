@@ -190,7 +190,7 @@ internal sealed partial class WorkerRun
             {
                 if (job.EvalEvery == 0 || session.StepCount % job.EvalEvery != 0) Evaluate(session, reporter);
                 // The final model: a checkpoint like the others (every rank writes its share), committed before the job ends.
-                Checkpoint(session);
+                FinalCheckpoint(session);
             }
             WaitForCheckpoint();
             LogEnded(_log, a.JobId, a.Rank, session.StepCount, job.Steps);
@@ -362,6 +362,37 @@ internal sealed partial class WorkerRun
         return stall;
     }
 
+    // The final model's checkpoint, written in the foreground: the job must not complete with a model that exists only in
+    // the workers' memory. Begin and write are retried (storage may be down for a while: both are idempotent for this step
+    // and world) until this rank's part is reported, or FinalCheckpointRetryFor passes and the run fails with what to do.
+    private void FinalCheckpoint(TrainingSession session)
+    {
+        var a = _assignment;
+        var clock = Stopwatch.StartNew();
+        for (var attempt = 1; ; attempt++)
+        {
+            WaitForCheckpoint();
+            try
+            {
+                var policy = a.Spec.Checkpoints;
+                var plan = _grains.GetGrain<ICheckpointGrain>(JobId).BeginAsync(Location, session.StepCount, a.WorldSize, Math.Max(1, policy.KeepLast),
+                    policy.KeepEvery, policy.EverySteps).GetAwaiter().GetResult();
+                _checkpoints.WriteAsync(JobId, plan, a.Rank, session.Snapshot(), CancellationToken.None).GetAwaiter().GetResult();
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                if (clock.Elapsed >= _options.FinalCheckpointRetryFor)
+                    throw new JobException(
+                        $"the final checkpoint (step {session.StepCount}) could not be written to {Location} within {_options.FinalCheckpointRetryFor.TotalSeconds:F0} s " +
+                        $"({attempt} attempts; last: {e.Message}); the trained model was not saved. Make the storage reachable, then `distributed job resume {JobId}` " +
+                        "trains again from the last committed checkpoint", e);
+                LogFinalCheckpointRetry(_log, JobId, a.Rank, session.StepCount, attempt, e.Message);
+                Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(5000, 500 * attempt))); // the training thread has nothing else to do
+            }
+        }
+    }
+
     private void WaitForCheckpoint()
     {
         var pending = _pendingCheckpoint;
@@ -424,4 +455,7 @@ internal sealed partial class WorkerRun
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} rank {Rank}: writing the checkpoint of step {Step} failed (it stays uncommitted, never loaded): {Error}")]
     private static partial void LogCheckpointFailed(ILogger logger, string jobId, int rank, long step, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} rank {Rank}: the final checkpoint (step {Step}) failed, attempt {Attempt}; retrying: {Error}")]
+    private static partial void LogFinalCheckpointRetry(ILogger logger, string jobId, int rank, long step, int attempt, string error);
 }
