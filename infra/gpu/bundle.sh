@@ -18,6 +18,10 @@ done
 # another shared folder (a worktree that is not beside ../shared).
 shared="${DST_SHARED:-$root/../shared}"
 cp "$shared"/bench/*.py "$out/" 2>/dev/null || echo "bundle: no reference scripts in $shared/bench (set DST_SHARED): the GPU scripts that compare against them will stop"
+# The packaged jobs' English corpus (the Debian package "fortunes", 2.8 MB): GPU hosts do not have it.
+if [ -d /usr/share/games/fortunes ]; then
+  rm -rf "$out/fortunes" && mkdir -p "$out/fortunes" && find /usr/share/games/fortunes -maxdepth 1 -type f -exec cp {} "$out/fortunes/" \;
+fi
 # Anything built against this machine's libtorch must not travel: the host builds its own shim.
 rm -f "$out/app/libdst_native.so"
 tar -C "$out" -cf - app | xz -T0 -6 > "$out/app.tar.xz"

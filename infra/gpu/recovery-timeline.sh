@@ -41,6 +41,11 @@ else
   cmake -S "$root/src/Trainer/Native" -B "$work/native" -DCMAKE_BUILD_TYPE=Release -DTORCH_DIR="$torch_dir" -DDST_CXX11_ABI="$abi" >"$out/build.log" 2>&1 &&
     cmake --build "$work/native" -j "$(nproc)" >>"$out/build.log" 2>&1 || { tail -20 "$out/build.log"; echo "recovery-timeline: the native build failed"; exit 1; }
   rm -rf "$work/app" && tar -C "$work" -xJf "$root/.bundle/app.tar.xz" || { echo "recovery-timeline: no .bundle/app.tar.xz: run infra/gpu/bundle.sh src/Silo and carry .bundle"; exit 1; }
+  # The jobs' corpus, carried in the bundle (infra/gpu/bundle.sh) where the host lacks the Debian package.
+  if [ ! -d /usr/share/games/fortunes ] && [ -d "$root/.bundle/fortunes" ]; then
+    mkdir -p /usr/share/games/fortunes && cp "$root"/.bundle/fortunes/* /usr/share/games/fortunes/ ||
+      { echo "recovery-timeline: could not install the corpus to /usr/share/games/fortunes"; exit 1; }
+  fi
   export DST_NATIVE_LIB="$work/native/libdst_native.so" NCCL_NVLS_ENABLE="${NCCL_NVLS_ENABLE:-0}"
   app=("$work/app/distributed")
   job="${JOB:-$root/jobs/recovery-opt-1.3b.json}"
@@ -66,8 +71,15 @@ silo() { # silo NAME GPUS SILO_PORT GATEWAY_PORT (a restarted silo logs to silo-
 }
 client() { "${app[@]}" job "$@" --mode host --state-dir "$state" --gateway-port "$gateway"; }
 step() { client status "$id" --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["step"])' 2>/dev/null || echo 0; }
-wait_step() { # wait_step STEP
-  while [ "$(step)" -lt "$1" ]; do
+wait_step() { # wait_step STEP: stops at once when the job ended (failed, cancelled, completed), with its error
+  local now state error
+  while true; do
+    IFS=$'\t' read -r now state error < <(client status "$id" --json 2>/dev/null |
+      python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["step"], s["state"], (s.get("error") or "-").replace("\n", " "), sep="\t")' 2>/dev/null || printf '0\tunknown\t-\n')
+    [ "${now:-0}" -ge "$1" ] && return 0
+    case "$state" in failed|cancelled|completed)
+      echo "recovery-timeline: the job ended ($state) at step $now before step $1: $error" | tee -a "$out/recovery-timeline.txt"; return 1 ;;
+    esac
     [ "$(elapsed)" -lt "$limit" ] || { echo "recovery-timeline: step $1 not reached within ${limit} s"; return 1; }
     sleep 1
   done
