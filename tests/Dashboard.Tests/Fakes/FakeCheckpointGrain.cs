@@ -12,7 +12,7 @@ public sealed class FakeCheckpointGrain : Grain, ICheckpointGrain
     public Task<CheckpointInfo?> LatestCommittedAsync() => Task.FromResult(_checkpoints.LastOrDefault(c => c.Committed));
 
     /// <summary>The double's way in (the real grain is told by ranks through PartWritten).</summary>
-    public Task<CheckpointPlan> BeginAsync(string location, long step, int worldSize, int keepLast, int keepEvery, int everySteps)
+    public Task<CheckpointPlan> BeginAsync(string location, long step, int worldSize, int keepLast, int keepEvery, int everySteps, string worldId)
     {
         _checkpoints.Add(new CheckpointInfo($"step-{step:D8}", step, 1_234_567 * worldSize, 0.42, true, false, worldSize, $"{location}/step-{step:D8}", DateTimeOffset.UtcNow));
         return Task.FromResult(new CheckpointPlan($"step-{step:D8}", location, step, worldSize));

@@ -155,7 +155,7 @@ public sealed class FakeJobGrain(FakeWorkers workers) : Grain, IJobGrain
         if (_checkpointRequested)
         {
             _checkpointRequested = false;
-            var plan = await GrainFactory.GetGrain<ICheckpointGrain>(Id).BeginAsync("/tmp/fake-checkpoints", _step, _world.Count, 2, 0, 0);
+            var plan = await GrainFactory.GetGrain<ICheckpointGrain>(Id).BeginAsync("/tmp/fake-checkpoints", _step, _world.Count, 2, 0, 0, "fake-w1");
             _checkpoints.Add((await GrainFactory.GetGrain<ICheckpointGrain>(Id).ListAsync()).Single(c => c.Name == plan.Name));
             Event(JobEventKinds.CheckpointCommitted, $"checkpoint {plan.Name} committed", _step, WorldId);
         }

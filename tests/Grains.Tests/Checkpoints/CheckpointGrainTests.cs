@@ -38,7 +38,7 @@ public sealed class CheckpointGrainTests(ClusterFixture fixture, ITestOutputHelp
     private async Task<CheckpointInfo> CheckpointAsync(ICheckpointGrain grain, string job, string location, long step, int world,
         int keepLast = 2, int keepEvery = 0, int everySteps = 10)
     {
-        var plan = await grain.BeginAsync(location, step, world, keepLast, keepEvery, everySteps);
+        var plan = await grain.BeginAsync(location, step, world, keepLast, keepEvery, everySteps, "w1");
         var snapshot = SyntheticSnapshot.Create(step);
         var infos = await Task.WhenAll(Enumerable.Range(0, world).Select(r => Writer.WriteAsync(job, plan, r, snapshot, CancellationToken.None)));
         return infos.Single(i => i.Committed);
@@ -49,9 +49,9 @@ public sealed class CheckpointGrainTests(ClusterFixture fixture, ITestOutputHelp
     {
         var job = NewJob();
         var grain = fixture.Grains.GetGrain<ICheckpointGrain>(job);
-        var plan = await grain.BeginAsync(_dir, 30, 3, 2, 0, 10);
+        var plan = await grain.BeginAsync(_dir, 30, 3, 2, 0, 10, "w1");
         Assert.Equal(new CheckpointPlan("step-00000030", _dir, 30, 3), plan);
-        Assert.Equal(plan, await grain.BeginAsync(_dir, 30, 3, 2, 0, 10)); // idempotent per step
+        Assert.Equal(plan, await grain.BeginAsync(_dir, 30, 3, 2, 0, 10, "w1")); // idempotent per step
         var snapshot = SyntheticSnapshot.Create(30);
 
         var first = await Writer.WriteAsync(job, plan, 2, snapshot, CancellationToken.None);
@@ -73,10 +73,39 @@ public sealed class CheckpointGrainTests(ClusterFixture fixture, ITestOutputHelp
         Assert.Equal(plan.Name, await CheckpointLoader.LatestCommittedAsync(_dir, CancellationToken.None));
 
         // After the commit, Begin says so and a late report changes nothing.
-        var again = await grain.BeginAsync(_dir, 30, 2, 2, 0, 10);
+        var again = await grain.BeginAsync(_dir, 30, 2, 2, 0, 10, "w1");
         Assert.True(again.Committed);
         Assert.Equal(last, await Writer.WriteAsync(job, again, 1, snapshot, CancellationToken.None));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Writer.WriteAsync(job, plan, 3, snapshot, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_step_trained_again_by_another_world_begins_its_checkpoint_afresh_over_the_dead_writers_files()
+    {
+        // World w1 began step 40 and one of its two ranks wrote its part before the world died; w2 (one rank, replaying
+        // from an earlier checkpoint) reaches step 40 again.
+        var job = NewJob();
+        var grain = fixture.Grains.GetGrain<ICheckpointGrain>(job);
+        var dead = await grain.BeginAsync(_dir, 40, 2, 2, 0, 10, "w1");
+        var old = SyntheticSnapshot.Create(40);
+        Assert.False((await Writer.WriteAsync(job, dead, 0, old, CancellationToken.None)).Committed);
+
+        var replay = await grain.BeginAsync(_dir, 40, 2, 2, 0, 10, "w2");
+        Assert.False(replay.Committed);
+        Assert.Equal(replay, await grain.BeginAsync(_dir, 40, 2, 2, 0, 10, "w2")); // idempotent within the world
+        var snapshot = SyntheticSnapshot.Create(40, scale: 2);
+        var infos = await Task.WhenAll(Enumerable.Range(0, 2).Select(r => Writer.WriteAsync(job, replay, r, snapshot, CancellationToken.None)));
+        Assert.True(infos.Single(i => i.Committed).Committed);
+        AssertSame(snapshot, await CheckpointLoader.LoadAsync(_dir, replay.Name, CancellationToken.None));
+
+        // A rank retrying its own part after a failed attempt of its own replaces its files; without saying so it is refused.
+        var plan = await grain.BeginAsync(_dir, 50, 2, 2, 0, 10, "w2");
+        var later = SyntheticSnapshot.Create(50);
+        await Writer.WriteAsync(job, plan, 0, later, CancellationToken.None);
+        await Assert.ThrowsAsync<JobException>(() => Writer.WriteAsync(job, plan, 0, later, CancellationToken.None));
+        Assert.False((await Writer.WriteAsync(job, plan, 0, later, CancellationToken.None, replaceOwnParts: true)).Committed);
+        Assert.True((await Writer.WriteAsync(job, plan, 1, later, CancellationToken.None)).Committed);
+        AssertSame(later, await CheckpointLoader.LoadAsync(_dir, plan.Name, CancellationToken.None));
     }
 
     [Fact]
@@ -94,7 +123,7 @@ public sealed class CheckpointGrainTests(ClusterFixture fixture, ITestOutputHelp
         Assert.Equal(expected, Directory.GetDirectories(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
         // An incomplete checkpoint (one of two parts) stays while it is the newest...
-        var plan = await grain.BeginAsync(_dir, 70, 2, 2, 2, 10);
+        var plan = await grain.BeginAsync(_dir, 70, 2, 2, 2, 10, "w1");
         await Writer.WriteAsync(job, plan, 0, SyntheticSnapshot.Create(70), CancellationToken.None);
         Directory.CreateDirectory(Path.Combine(_dir, "step-00000065")); // a dead writer's leftover this grain never knew of
         Assert.True(Directory.Exists(Path.Combine(_dir, plan.Name)));
@@ -112,7 +141,7 @@ public sealed class CheckpointGrainTests(ClusterFixture fixture, ITestOutputHelp
     {
         var job = NewJob();
         var grain = fixture.Grains.GetGrain<ICheckpointGrain>(job);
-        var plan = await grain.BeginAsync(_dir, 5, 2, 2, 0, 5);
+        var plan = await grain.BeginAsync(_dir, 5, 2, 2, 0, 5, "w1");
         await Writer.WriteAsync(job, plan, 1, SyntheticSnapshot.Create(5), CancellationToken.None);
         await grain.AbandonAsync(plan.Name, "rank 0 died");
         Assert.False(Directory.Exists(Path.Combine(_dir, plan.Name)));
@@ -124,7 +153,7 @@ public sealed class CheckpointGrainTests(ClusterFixture fixture, ITestOutputHelp
         Assert.Contains($"{Path.Combine(_dir, plan.Name)} is not a committed checkpoint", load.Message);
 
         // Another committer (a second activation) writes step 10's manifest between the last part and the grain's commit.
-        plan = await grain.BeginAsync(_dir, 10, 1, 2, 0, 5);
+        plan = await grain.BeginAsync(_dir, 10, 1, 2, 0, 5, "w1");
         var store = new LocalCheckpointStore(_dir);
         var snapshot = SyntheticSnapshot.Create(10);
         var files = await CheckpointParts.WriteAsync(store, plan.Name, snapshot, 1, 0);
@@ -152,13 +181,13 @@ public sealed class CheckpointGrainTests(ClusterFixture fixture, ITestOutputHelp
     {
         var job = NewJob();
         var grain = fixture.Grains.GetGrain<ICheckpointGrain>(job);
-        var plan = await grain.BeginAsync(_dir, 1, 1, 2, 0, 1);
+        var plan = await grain.BeginAsync(_dir, 1, 1, 2, 0, 1, "w1");
         var info = await grain.PartWrittenAsync(plan.Name, 0, [new CheckpointFile("model-00001-of-00001.safetensors", 10, new string('0', 64))], 0.1);
         Assert.True(info is { Committed: false, Abandoned: true }, $"a report of files that are not there gave {info}");
         Assert.Null(await grain.LatestCommittedAsync());
 
         // Rank 0's files written, but reported without trainer_state.json: it could never load.
-        plan = await grain.BeginAsync(_dir, 2, 1, 2, 0, 1);
+        plan = await grain.BeginAsync(_dir, 2, 1, 2, 0, 1, "w1");
         var files = await CheckpointParts.WriteAsync(new LocalCheckpointStore(_dir), plan.Name, SyntheticSnapshot.Create(2), 1, 0);
         info = await grain.PartWrittenAsync(plan.Name, 0,
             [.. files.Where(f => f.File != CheckpointLayout.TrainerState).Select(f => new CheckpointFile(f.File, f.Bytes, f.Sha256))], 0.1);
@@ -183,7 +212,7 @@ public sealed class CheckpointGrainTests(ClusterFixture fixture, ITestOutputHelp
             Assert.Equal($"{location}/step-00000005", committed.Location);
 
             // Step 10 by a world of 2: rank 0's part is in; rank 1 is a process of its own, killed -9 mid-upload.
-            var plan = await grain.BeginAsync(location, 10, 2, 2, 0, 5);
+            var plan = await grain.BeginAsync(location, 10, 2, 2, 0, 5, "w1");
             await Writer.WriteAsync(job, plan, 0, SyntheticSnapshot.Create(10), CancellationToken.None);
             var host = Path.Combine(AppContext.BaseDirectory, "Distributed.Checkpoints.TestHost.dll");
             var clock = Stopwatch.StartNew();

@@ -9,9 +9,13 @@ namespace Distributed.Grains.Checkpoints;
 [Alias("distributed.checkpoint")]
 public interface ICheckpointGrain : IGrainWithStringKey
 {
-    /// <summary>Begins the checkpoint of <paramref name="step"/> written by a world of <paramref name="worldSize"/> (idempotent per step).</summary>
+    /// <summary>
+    /// Begins the checkpoint of <paramref name="step"/> written by world <paramref name="worldId"/> of
+    /// <paramref name="worldSize"/> ranks: idempotent for the ranks of one world. Another world (a replay of the step after
+    /// a failure) starts it afresh: the uncommitted files of the earlier world's writers are deleted first.
+    /// </summary>
     [Alias("begin")]
-    Task<CheckpointPlan> BeginAsync(string location, long step, int worldSize, int keepLast, int keepEvery, int everySteps);
+    Task<CheckpointPlan> BeginAsync(string location, long step, int worldSize, int keepLast, int keepEvery, int everySteps, string worldId);
 
     /// <summary>Rank <paramref name="rank"/>'s part is written; returns the checkpoint as it now stands (committed once every part is in).</summary>
     [Alias("part-written")]

@@ -23,8 +23,9 @@ public sealed partial class CheckpointGrain(
 
     private string JobId => this.GetPrimaryKeyString();
 
-    public async Task<CheckpointPlan> BeginAsync(string location, long step, int worldSize, int keepLast, int keepEvery, int everySteps)
+    public async Task<CheckpointPlan> BeginAsync(string location, long step, int worldSize, int keepLast, int keepEvery, int everySteps, string worldId)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(worldId);
         ArgumentException.ThrowIfNullOrWhiteSpace(location);
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(worldSize);
@@ -36,12 +37,14 @@ public sealed partial class CheckpointGrain(
         var name = CheckpointLayout.NameOf(step);
         var existing = s.Checkpoints.FirstOrDefault(c => c.Name == name && !c.Abandoned);
         if (existing is { Committed: true }) return Plan(existing);
-        if (existing is not null && existing.WorldSize == worldSize) return Plan(existing);
+        if (existing is not null && existing.WorldSize == worldSize && existing.WorldId == worldId) return Plan(existing);
         if (existing is not null)
-            await DeleteAsync(existing, $"begun again by a world of {worldSize} (was {existing.WorldSize})");
+            await DeleteAsync(existing, existing.WorldId == worldId
+                ? $"begun again by a world of {worldSize} (was {existing.WorldSize})"
+                : $"begun again by world {worldId} (the step is trained again; world {existing.WorldId ?? "?"}'s writers stopped before it was committed)");
         s.Checkpoints.RemoveAll(c => c.Name == name);
         var store = Store();
-        var record = new CheckpointRecord { Name = name, Step = step, WorldSize = worldSize, Started = time.GetUtcNow() };
+        var record = new CheckpointRecord { Name = name, Step = step, WorldSize = worldSize, WorldId = worldId, Started = time.GetUtcNow() };
         if (await CheckpointManifest.ReadAsync(store, name) is { } committed)
         {
             // Committed before this grain knew of it (its state was lost): never write over a commit.

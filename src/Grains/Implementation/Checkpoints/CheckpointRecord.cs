@@ -37,4 +37,8 @@ public sealed class CheckpointRecord
     /// <summary>The ranks whose part is in, with their files.</summary>
     [Id(9)]
     public List<RankPart> Parts { get; set; } = [];
+
+    /// <summary>The world whose ranks write it (null in state from before it was kept).</summary>
+    [Id(10)]
+    public string? WorldId { get; set; }
 }

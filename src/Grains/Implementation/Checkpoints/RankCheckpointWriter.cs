@@ -24,12 +24,13 @@ public sealed partial class RankCheckpointWriter(IGrainFactory grains, IOptions<
     /// It takes the snapshot over: once its files are written (or the write failed) the snapshot is disposed, giving
     /// the session its host buffers back for the next one.
     /// </summary>
-    public async Task<CheckpointInfo> WriteAsync(string jobId, CheckpointPlan plan, int rank, TrainingSnapshot snapshot, CancellationToken ct)
+    public async Task<CheckpointInfo> WriteAsync(string jobId, CheckpointPlan plan, int rank, TrainingSnapshot snapshot, CancellationToken ct,
+        bool replaceOwnParts = false)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         try
         {
-            return await WriteFilesAsync(jobId, plan, rank, snapshot, ct).ConfigureAwait(false);
+            return await WriteFilesAsync(jobId, plan, rank, snapshot, replaceOwnParts, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -37,7 +38,7 @@ public sealed partial class RankCheckpointWriter(IGrainFactory grains, IOptions<
         }
     }
 
-    private async Task<CheckpointInfo> WriteFilesAsync(string jobId, CheckpointPlan plan, int rank, TrainingSnapshot snapshot, CancellationToken ct)
+    private async Task<CheckpointInfo> WriteFilesAsync(string jobId, CheckpointPlan plan, int rank, TrainingSnapshot snapshot, bool replaceOwnParts, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(jobId);
         ArgumentNullException.ThrowIfNull(plan);
@@ -52,7 +53,7 @@ public sealed partial class RankCheckpointWriter(IGrainFactory grains, IOptions<
             : CheckpointStores.Open(location));
         var clock = Stopwatch.StartNew();
         // Task.Run: the files are written on the thread pool even if the caller awaits this on its training thread.
-        var entries = await Task.Run(() => CheckpointParts.WriteAsync(store, plan.Name, snapshot, plan.WorldSize, rank, ct), ct).ConfigureAwait(false);
+        var entries = await Task.Run(() => CheckpointParts.WriteAsync(store, plan.Name, snapshot, plan.WorldSize, rank, ct, replaceOwnParts), ct).ConfigureAwait(false);
         var seconds = clock.Elapsed.TotalSeconds;
         snapshot.Dispose(); // its bytes are on storage: the worker may take the next snapshot while this part is reported
         LogWritten(jobId, plan.Step, rank, entries.Count, entries.Sum(e => e.Bytes), seconds);

@@ -337,7 +337,7 @@ internal sealed partial class WorkerRun
         try
         {
             plan = _grains.GetGrain<ICheckpointGrain>(JobId).BeginAsync(Location, session.StepCount, a.WorldSize, Math.Max(1, policy.KeepLast),
-                policy.KeepEvery, policy.EverySteps).GetAwaiter().GetResult();
+                policy.KeepEvery, policy.EverySteps, a.WorldId).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -376,8 +376,9 @@ internal sealed partial class WorkerRun
             {
                 var policy = a.Spec.Checkpoints;
                 var plan = _grains.GetGrain<ICheckpointGrain>(JobId).BeginAsync(Location, session.StepCount, a.WorldSize, Math.Max(1, policy.KeepLast),
-                    policy.KeepEvery, policy.EverySteps).GetAwaiter().GetResult();
-                _checkpoints.WriteAsync(JobId, plan, a.Rank, session.Snapshot(), CancellationToken.None).GetAwaiter().GetResult();
+                    policy.KeepEvery, policy.EverySteps, a.WorldId).GetAwaiter().GetResult();
+                // A retry replaces what this rank's failed attempt may have left of its own part.
+                _checkpoints.WriteAsync(JobId, plan, a.Rank, session.Snapshot(), CancellationToken.None, replaceOwnParts: attempt > 1).GetAwaiter().GetResult();
                 return;
             }
             catch (Exception e) when (e is not OutOfMemoryException)

@@ -52,8 +52,10 @@ public static class CheckpointParts
     /// is computed beside its write rather than in its path: one thread cannot hash and write a multi-gigabyte shard
     /// at the disk's speed.
     /// </summary>
+    /// With <paramref name="replaceOwnParts"/>, the rank's files replace any already there: for a rank that writes its
+    /// part again after a failed attempt of its own (files of other writers are still never replaced without it).
     public static async Task<IReadOnlyList<CheckpointEntry>> WriteAsync(ICheckpointStore store, string name, TrainingSnapshot snapshot, int worldSize, int rank,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, bool replaceOwnParts = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rank);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, worldSize);
@@ -61,14 +63,15 @@ public static class CheckpointParts
         var entries = new CheckpointEntry[parts.Count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelParts, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, parts.Count), options,
-            async (i, ct) => entries[i] = await WritePartAsync(store, name, parts[i], rank, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            async (i, ct) => entries[i] = await WritePartAsync(store, name, parts[i], rank, replaceOwnParts, ct).ConfigureAwait(false)).ConfigureAwait(false);
         return entries;
     }
 
     /// <summary>How many files one rank writes at a time (each on two threads: its write and its hash).</summary>
     public static int MaxParallelParts { get; } = Math.Clamp(Environment.ProcessorCount / 4, 2, 8);
 
-    private static async Task<CheckpointEntry> WritePartAsync(ICheckpointStore store, string name, CheckpointPart part, int rank, CancellationToken cancellationToken)
+    private static async Task<CheckpointEntry> WritePartAsync(ICheckpointStore store, string name, CheckpointPart part, int rank, bool replace,
+        CancellationToken cancellationToken)
     {
         // A part's bytes are a pure function of the snapshot, which nothing changes while it is written (it holds its
         // buffers), so hashing a second rendering of them beside the write gives the written file's SHA-256.
@@ -79,13 +82,16 @@ public static class CheckpointParts
             return (hashing.Written, Sha256: hashing.Sha256());
         }, cancellationToken);
         long written = -1;
-        var write = store.TryCreateAsync(name, part.File, (stream, ct) =>
+        Task Render(Stream stream, CancellationToken ct)
         {
             using var counting = new CountingStream(stream);
             part.Write(counting);
             written = counting.Written;
             return Task.CompletedTask;
-        }, cancellationToken);
+        }
+        var write = replace
+            ? store.WriteAsync(name, part.File, Render, cancellationToken).ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, cancellationToken, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
+            : store.TryCreateAsync(name, part.File, Render, cancellationToken);
         await Task.WhenAll(write, hash).ConfigureAwait(false);
         // Never over another writer's file: it may belong to a committed checkpoint.
         if (!write.Result)
