@@ -28,7 +28,7 @@ restore = lambda x: "below the minimum" in x["Fault"]
 def fmt(xs):
     xs = [x for x in xs if x is not None]
     return f"{statistics.median(xs):.2f} / {max(xs):.2f}" if xs else "-"
-print("| scenario | runs | failures | detection s (median / max) | failure → next step s (median / max) | steps lost (median / max) |")
+print("| scenario | runs | faults | detection s (median / max) | failure → next step s (median / max) | steps lost (median / max) |")
 print("|---|---:|---:|---:|---:|---:|")
 for i, s in enumerate(names):
     runs = by.get(s, []) + by.get(i, []) + by.get(str(i), [])  # the scenario is written as its name or its number
