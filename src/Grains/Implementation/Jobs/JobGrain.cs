@@ -462,7 +462,17 @@ public sealed partial class JobGrain(
         if (S.Recovery is not { } r) return;
         foreach (var rank in DeadMembers().Where(d => !r.Lost.Contains(d))) r.Lost.Add(rank);
         var waiting = S.World.Where(m => !r.Lost.Contains(m.Rank) && !r.Left.Any(l => l.Rank == m.Rank)).ToList();
-        if (waiting.Count > 0 && time.GetUtcNow() < r.Deadline) return;
+        if (waiting.Count > 0 && time.GetUtcNow() < r.Deadline)
+        {
+            // A member whose process is gone cannot leave, and membership may take tens of seconds to declare its silo
+            // dead (measured: 29 s for the second of two kills 3 s apart, the first silo having been one of its probers).
+            // Its silo refuses the connection at once: such a member is lost now. One that does not answer in time (a
+            // stopped process) is left to membership and the recovery timeout.
+            var refused = await RefusingAsync(waiting);
+            foreach (var m in refused) r.Lost.Add(m.Rank);
+            waiting = [.. waiting.Where(m => !refused.Contains(m))];
+            if (waiting.Count > 0) return;
+        }
         foreach (var m in waiting)
         {
             r.Lost.Add(m.Rank);
@@ -517,6 +527,31 @@ public sealed partial class JobGrain(
     }
 
     // Ranks of the current world whose silo membership has declared dead (a restarted silo of the same name is another silo).
+    private static readonly TimeSpan MemberProbeTimeout = TimeSpan.FromSeconds(2);
+
+    // The members whose silo refuses a call to their worker grain: their process is gone (a live one answers a ping
+    // even while its training thread is blocked in a collective).
+    private async Task<List<WorldMember>> RefusingAsync(List<WorldMember> members)
+    {
+        var refused = await Task.WhenAll(members.Select(async m =>
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IWorkerGrain>(m.Gpu).PingAsync().WaitAsync(MemberProbeTimeout);
+                return false;
+            }
+            catch (SiloUnavailableException)
+            {
+                return true;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return false; // a timeout, or anything else: membership and the recovery timeout decide
+            }
+        }));
+        return [.. members.Where((_, i) => refused[i])];
+    }
+
     private List<int> DeadMembers()
     {
         var members = membership.CurrentSnapshot.Members.Values;
