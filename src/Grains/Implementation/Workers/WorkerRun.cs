@@ -330,14 +330,12 @@ internal sealed partial class WorkerRun
     private double Checkpoint(TrainingSession session)
     {
         var a = _assignment;
-        var policy = a.Spec.Checkpoints;
         var clock = Stopwatch.StartNew();
         WaitForCheckpoint();
         CheckpointPlan plan;
         try
         {
-            plan = _grains.GetGrain<ICheckpointGrain>(JobId).BeginAsync(Location, session.StepCount, a.WorldSize, Math.Max(1, policy.KeepLast),
-                policy.KeepEvery, policy.EverySteps, a.WorldId).GetAwaiter().GetResult();
+            plan = BeginCheckpoint(session);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -374,9 +372,7 @@ internal sealed partial class WorkerRun
             WaitForCheckpoint();
             try
             {
-                var policy = a.Spec.Checkpoints;
-                var plan = _grains.GetGrain<ICheckpointGrain>(JobId).BeginAsync(Location, session.StepCount, a.WorldSize, Math.Max(1, policy.KeepLast),
-                    policy.KeepEvery, policy.EverySteps, a.WorldId).GetAwaiter().GetResult();
+                var plan = BeginCheckpoint(session);
                 // A retry replaces what this rank's failed attempt may have left of its own part.
                 _checkpoints.WriteAsync(JobId, plan, a.Rank, session.Snapshot(), CancellationToken.None, replaceOwnParts: attempt > 1).GetAwaiter().GetResult();
                 return;
@@ -392,6 +388,15 @@ internal sealed partial class WorkerRun
                 Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(5000, 500 * attempt))); // the training thread has nothing else to do
             }
         }
+    }
+
+    // This world's plan for the checkpoint of the session's step boundary (the checkpoint grain: idempotent per world).
+    private CheckpointPlan BeginCheckpoint(TrainingSession session)
+    {
+        var a = _assignment;
+        var policy = a.Spec.Checkpoints;
+        return _grains.GetGrain<ICheckpointGrain>(JobId).BeginAsync(Location, session.StepCount, a.WorldSize, Math.Max(1, policy.KeepLast),
+            policy.KeepEvery, policy.EverySteps, a.WorldId).GetAwaiter().GetResult();
     }
 
     private void WaitForCheckpoint()

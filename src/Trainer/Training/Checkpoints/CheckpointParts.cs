@@ -89,9 +89,13 @@ public static class CheckpointParts
             written = counting.Written;
             return Task.CompletedTask;
         }
-        var write = replace
-            ? store.WriteAsync(name, part.File, Render, cancellationToken).ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, cancellationToken, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
-            : store.TryCreateAsync(name, part.File, Render, cancellationToken);
+        async Task<bool> Write()
+        {
+            if (!replace) return await store.TryCreateAsync(name, part.File, Render, cancellationToken).ConfigureAwait(false);
+            await store.WriteAsync(name, part.File, Render, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        var write = Write();
         await Task.WhenAll(write, hash).ConfigureAwait(false);
         // Never over another writer's file: it may belong to a committed checkpoint.
         if (!write.Result)
