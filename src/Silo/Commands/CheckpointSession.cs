@@ -24,7 +24,7 @@ internal static class CheckpointSession
         var job = snapshot.Job with { Device = r.GetValue(DeviceOption) ?? snapshot.Job.Device, InitFrom = null };
         job = adjust?.Invoke(job) ?? job;
         Log.Information("Checkpoint {Checkpoint}: {Objective} at step {Step}", store.Describe(name), job.Objective, snapshot.Step);
-        var session = await TrainingSession.CreateAsync(job, WorldInfo.Single, loggers: loggers, cancellationToken: cancellationToken);
+        var session = await TrainingSession.CreateAsync(job, WorldInfo.Single, loggers: loggers, weightsFollow: true, cancellationToken: cancellationToken);
         try
         {
             session.Restore(snapshot, weightsOnly: true);

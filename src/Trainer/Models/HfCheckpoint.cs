@@ -28,16 +28,18 @@ public static class HfCheckpoint
     public static Opt LoadOpt(string directory, Generator? generator = null)
     {
         var config = HfConfigFile.LoadOpt(Path.Combine(directory, ConfigFileName));
-        var model = new Opt(config, generator);
-        LoadWeights(model, directory, config.TieWordEmbeddings);
+        Opt model;
+        using (ParameterInit.Skip()) model = new Opt(config, generator); // every weight is read from the files next (or the load throws)
+        LoadInto(model, directory, config.TieWordEmbeddings);
         return model;
     }
 
     public static Llama LoadLlama(string directory, Generator? generator = null)
     {
         var config = HfConfigFile.LoadLlama(Path.Combine(directory, ConfigFileName));
-        var model = new Llama(config, generator);
-        LoadWeights(model, directory, config.TieWordEmbeddings);
+        Llama model;
+        using (ParameterInit.Skip()) model = new Llama(config, generator); // every weight is read from the files next (or the load throws)
+        LoadInto(model, directory, config.TieWordEmbeddings);
         return model;
     }
 
@@ -79,9 +81,18 @@ public static class HfCheckpoint
             tied ? ["lm_head.weight"] : null);
     }
 
-    private static void LoadWeights(CausalLm model, string directory, bool tied)
+    // Fills a model just built without initialisation; on failure the model goes, so no half-loaded model is left.
+    private static void LoadInto(CausalLm model, string directory, bool tied)
     {
-        using var source = SafetensorsCheckpoint.Open(directory);
-        LoadWeights(model, source, tied);
+        try
+        {
+            using var source = SafetensorsCheckpoint.Open(directory);
+            LoadWeights(model, source, tied);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 }

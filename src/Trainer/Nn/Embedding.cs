@@ -7,7 +7,7 @@ public sealed class Embedding : Module
 {
     public Embedding(long count, long dim, Generator? generator = null, double std = 1.0)
     {
-        Weight = RegisterParameter("weight", Tensor.Empty([count, dim]).Normal_(0, std, generator));
+        Weight = RegisterParameter("weight", ParameterInit.Normal(Tensor.Empty([count, dim]), std, generator));
     }
 
     public Parameter Weight { get; }

@@ -17,14 +17,14 @@ public sealed class Linear : Module
         _out = outFeatures;
         var bound = 1.0 / Math.Sqrt(inFeatures);
         var w = Tensor.Empty([outFeatures, inFeatures]);
-        if (initStd is { } std) w.Normal_(0, std, generator);
-        else w.Uniform_(-bound, bound, generator);
+        if (initStd is { } std) ParameterInit.Normal(w, std, generator);
+        else ParameterInit.Uniform(w, bound, generator);
         Weight = RegisterParameter("weight", w);
         if (bias)
         {
             var b = Tensor.Empty([outFeatures]);
             if (initStd is not null) b.Zero_();
-            else b.Uniform_(-bound, bound, generator);
+            else ParameterInit.Uniform(b, bound, generator);
             Bias = RegisterParameter("bias", b);
         }
     }

@@ -14,7 +14,7 @@ public sealed class LoraAdapter : Module
     {
         if (rank < 1) throw new ArgumentOutOfRangeException(nameof(rank), rank, "LoRA rank must be at least 1");
         var bound = 1.0 / Math.Sqrt(inFeatures);
-        A = RegisterParameter("a", Tensor.Empty([rank, inFeatures]).Uniform_(-bound, bound, generator));
+        A = RegisterParameter("a", ParameterInit.Uniform(Tensor.Empty([rank, inFeatures]), bound, generator));
         B = RegisterParameter("b", Tensor.Zeros([outFeatures, rank]));
         Scaling = alpha / rank;
     }

@@ -272,7 +272,7 @@ internal sealed partial class ChaosRun(ChaosFixture fixture, ITestOutputHelper o
     [GeneratedRegex(@"restoring checkpoint (step-\d+)")]
     private static partial Regex RestoringRegex();
 
-    [GeneratedRegex(@"Job (\S+) rank \d+: restored checkpoint (step-\d+)")]
+    [GeneratedRegex(@"Job (\S+) rank \d+: loaded checkpoint (step-\d+)")]
     private static partial Regex LoadedRegex();
 
     [GeneratedRegex(@"(\d+) step\(s\) lost")]

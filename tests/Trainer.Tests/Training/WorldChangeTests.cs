@@ -60,8 +60,15 @@ public sealed class WorldChangeTests(ITestOutputHelper output)
         var world = new InProcessWorld(2);
         var results = InProcessWorld.Run(2, rank =>
         {
-            // Rank 0 is the survivor, at step 3; rank 1 joins with a freshly built model at step 0.
-            var session = rank == 0 ? survivor : TrainingSession.CreateAsync(job, WorldInfo.Single, data: data).GetAwaiter().GetResult();
+            // Rank 0 is the survivor, at step 3; rank 1 joins with a model built at step 0 as a worker builds it, without
+            // initialising (the broadcast is to overwrite it). Its weights are poisoned with NaN first: a parameter the
+            // broadcast missed would show in the comparisons below.
+            var session = rank == 0 ? survivor : TrainingSession.CreateAsync(job, WorldInfo.Single, data: data, weightsFollow: true).GetAwaiter().GetResult();
+            if (rank == 1)
+            {
+                using var noGrad = NoGradScope.Begin();
+                foreach (var p in session.Objective.Module.Parameters()) p.Data.Fill_(double.NaN);
+            }
             session.MoveToWorld(new WorldInfo(rank, 2), world.Rank(rank));
             var from = session.BroadcastState(0);
             TrainingSnapshot received;

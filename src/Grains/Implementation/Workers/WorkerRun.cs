@@ -152,10 +152,14 @@ internal sealed partial class WorkerRun
                 TrainingSnapshot? resume = null;
                 if (a.RestoreFrom is { } name)
                 {
+                    var loading = Stopwatch.StartNew();
                     resume = CheckpointLoader.LoadAsync(Location, name, CancellationToken.None).GetAwaiter().GetResult();
-                    LogRestored(_log, a.JobId, a.Rank, name, resume.Step);
+                    var bytes = resume.Model.Concat(resume.Objective).Concat(resume.Optimizer).Sum(t => (long)t.Bytes.Length);
+                    LogRestored(_log, a.JobId, a.Rank, name, resume.Step, bytes, loading.Elapsed.TotalSeconds);
                 }
-                session = TrainingSession.CreateAsync(job, WorldInfo.Single, null, _loggers, resume).GetAwaiter().GetResult();
+                // A rank that receives the world's replica by broadcast (step 3) need not initialise its parameters.
+                var receives = a.BroadcastFrom is { } source && source != a.Rank && a.WorldSize > 1;
+                session = TrainingSession.CreateAsync(job, WorldInfo.Single, null, _loggers, resume, weightsFollow: receives).GetAwaiter().GetResult();
             }
 
             // 2. The world.
@@ -450,8 +454,8 @@ internal sealed partial class WorkerRun
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} rank {Rank}: abort failed: {Error}")]
     private static partial void LogAbortFailed(ILogger logger, string jobId, int rank, string error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} rank {Rank}: restored checkpoint {Checkpoint} (step {Step})")]
-    private static partial void LogRestored(ILogger logger, string jobId, int rank, string checkpoint, long step);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} rank {Rank}: loaded checkpoint {Checkpoint} (step {Step}): {Bytes:N0} bytes read and checked in {Seconds:F1} s")]
+    private static partial void LogRestored(ILogger logger, string jobId, int rank, string checkpoint, long step, long bytes, double seconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId} rank {Rank}: checkpoint of step {Step} snapshotted in {Seconds:F3} s, writing in the background")]
     private static partial void LogCheckpointing(ILogger logger, string jobId, int rank, long step, double seconds);

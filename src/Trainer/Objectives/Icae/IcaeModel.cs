@@ -46,8 +46,8 @@ public sealed class IcaeModel : Module
         // New embeddings at the scale of the vocabulary's.
         using var scope = TensorScope.Begin();
         var std = lm.EmbedTokens(Tensor.Arange(Math.Min(lm.VocabSize, 512))).To(DType.Float32).Square().Mean().Sqrt().Item();
-        Memory = RegisterParameter("memory", Tensor.Empty([config.MemoryTokens, lm.HiddenSize]).Normal_(0, std, generator));
-        Special = RegisterParameter("special", Tensor.Empty([3, lm.HiddenSize]).Normal_(0, std, generator));
+        Memory = RegisterParameter("memory", ParameterInit.Normal(Tensor.Empty([config.MemoryTokens, lm.HiddenSize]), std, generator));
+        Special = RegisterParameter("special", ParameterInit.Normal(Tensor.Empty([3, lm.HiddenSize]), std, generator));
     }
 
     public IcaeConfig Config { get; }

@@ -26,5 +26,13 @@ public sealed record HostTensor(string Name, DType DType, long[] Shape, ReadOnly
 
     /// <summary>Every tensor of a safetensors source, copied out.</summary>
     public static List<HostTensor> ReadAll(ISafetensorsSource source) =>
-        [.. source.Names.Select(n => new HostTensor(n, TensorFiles.ToDType(source.GetEntry(n).Dtype), source.GetEntry(n).Shape, source.GetBytes(n).ToArray()))];
+        [.. source.Names.Select(n => new HostTensor(n, TensorFiles.ToDType(source.GetEntry(n).Dtype), source.GetEntry(n).Shape, Copy(source.GetBytes(n))))];
+
+    // Uninitialized: every byte is overwritten (zeroing gigabytes first costs as much as the copy).
+    private static byte[] Copy(ReadOnlySpan<byte> bytes)
+    {
+        var copy = GC.AllocateUninitializedArray<byte>(bytes.Length);
+        bytes.CopyTo(copy);
+        return copy;
+    }
 }
