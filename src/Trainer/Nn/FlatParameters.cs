@@ -31,7 +31,9 @@ public sealed class FlatParameters : IDisposable
     public long TrainableElements => TrainableBuckets.Sum(b => b.Elements);
 
     /// <summary>Moves every parameter of <paramref name="module"/> into flat buckets on the device, in the dtype.</summary>
-    public static FlatParameters Build(Module module, Device device, DType dtype = DType.Float32, long bucketElements = 1L << 25)
+    /// <param name="copyValues">False for parameters built without initialisation (<see cref="ParameterInit.Skip"/>),
+    /// whose values are written later: the buckets are only allocated, saving a pointless copy of gigabytes.</param>
+    public static FlatParameters Build(Module module, Device device, DType dtype = DType.Float32, long bucketElements = 1L << 25, bool copyValues = true)
     {
         var flat = new FlatParameters(device, dtype);
         var groups = module.NamedParameters()
@@ -45,7 +47,7 @@ public sealed class FlatParameters : IDisposable
             {
                 if (pending.Count > 0 && size + item.Parameter.NumEl > bucketElements)
                 {
-                    flat._buckets.Add(ParameterBucket.Create(pending, device, dtype, group.Key.Trainable, group.Key.Decays));
+                    flat._buckets.Add(ParameterBucket.Create(pending, device, dtype, group.Key.Trainable, group.Key.Decays, copyValues));
                     pending = [];
                     size = 0;
                 }
@@ -53,7 +55,7 @@ public sealed class FlatParameters : IDisposable
                 size += item.Parameter.NumEl;
             }
             if (pending.Count > 0)
-                flat._buckets.Add(ParameterBucket.Create(pending, device, dtype, group.Key.Trainable, group.Key.Decays));
+                flat._buckets.Add(ParameterBucket.Create(pending, device, dtype, group.Key.Trainable, group.Key.Decays, copyValues));
         }
         return flat;
     }
@@ -94,7 +96,7 @@ public sealed class ParameterBucket : IDisposable
 
     public long Elements => Data.NumEl;
 
-    internal static ParameterBucket Create(List<(string Name, Parameter Parameter)> items, Device device, DType dtype, bool trainable, bool decays)
+    internal static ParameterBucket Create(List<(string Name, Parameter Parameter)> items, Device device, DType dtype, bool trainable, bool decays, bool copyValues)
     {
         var total = items.Sum(x => x.Parameter.NumEl);
         var data = Tensor.Empty([total], dtype, device);
@@ -109,9 +111,12 @@ public sealed class ParameterBucket : IDisposable
             {
                 var n = p.NumEl;
                 var shape = p.Shape;
-                using (var slot = data.Narrow(0, offset, n))
-                using (var src = slot.View(shape))
+                if (copyValues)
+                {
+                    using var slot = data.Narrow(0, offset, n);
+                    using var src = slot.View(shape);
                     src.Copy_(p.Data);
+                }
                 // The view is made with grad off, so it is a leaf of its own; its .grad is a view of the flat grad.
                 using var flatSlot = data.Narrow(0, offset, n);
                 var view = flatSlot.View(shape);

@@ -35,7 +35,7 @@ public sealed partial class TrainingSession : IDisposable
     private (int Model, int Objective) _snapshotCounts;
 
     private TrainingSession(JobFile job, WorldInfo world, IGradientSync sync, JobData data, Objective objective, Device device, DType dtype,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers, bool initialised)
     {
         Job = job;
         World = world;
@@ -46,7 +46,7 @@ public sealed partial class TrainingSession : IDisposable
         _sync = sync;
         _log = loggers.CreateLogger<TrainingSession>();
         ParameterCount = objective.Module.ParameterCount;
-        _parameters = FlatParameters.Build(objective.Module, device, dtype);
+        _parameters = FlatParameters.Build(objective.Module, device, dtype, copyValues: initialised);
         _optimizer = new AdamW(_parameters, new AdamWOptions(WeightDecay: job.WeightDecay));
         _schedule = new LrSchedule(job.Lr, job.WarmupSteps ?? Math.Min(20, job.Steps / 10), job.Steps, job.MinLr ?? job.Lr / 10);
         _cursor = new DataCursor(objective.Train.DatasetId, objective.Train.Seed, 0, 0);
@@ -127,7 +127,7 @@ public sealed partial class TrainingSession : IDisposable
         TrainingSession? session = null;
         try
         {
-            session = new TrainingSession(job, world, sync, data, objective, device, dtype, loggers ?? NullLoggerFactory.Instance);
+            session = new TrainingSession(job, world, sync, data, objective, device, dtype, loggers ?? NullLoggerFactory.Instance, initialised: !overwritten);
             var placedSeconds = clock.Elapsed.TotalSeconds - dataSeconds - modelSeconds;
             if (resume is not null)
             {
@@ -388,6 +388,13 @@ public sealed partial class TrainingSession : IDisposable
             var host = byName[name];
             if (!host.Shape.SequenceEqual(destination.Shape))
                 throw new JobException($"the checkpoint's {part} tensor {name} has shape [{string.Join(", ", host.Shape)}], this job's has [{string.Join(", ", destination.Shape)}]");
+            if (host.DType == destination.DType)
+            {
+                // Straight from the host bytes into the destination, on any device: a temporary CPU tensor between them
+                // doubled the traffic and faulted in fresh pages (a 7 GB restore took 7.7 s on an H200 host).
+                destination.CopyFrom(host.Bytes.Span);
+                continue;
+            }
             using var value = host.ToTensor();
             destination.Copy_(value);
         }

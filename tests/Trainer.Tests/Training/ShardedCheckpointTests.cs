@@ -41,6 +41,20 @@ public sealed class ShardedCheckpointTests(AzuriteFixture azurite) : IClassFixtu
         return snapshot.Copy();
     }
 
+    [Theory]
+    [InlineData(0L, 1, 1)]
+    [InlineData(10L << 20, 3, 3)] // small: one shard per rank
+    [InlineData(1L << 30, 1, 1)] // exactly the target
+    [InlineData((1L << 30) + 1, 1, 2)]
+    [InlineData(5L << 30, 1, 5)] // OPT-1.3B's moments in bf16 (4.85 GB) are cut in five
+    [InlineData(5L << 30, 2, 6)] // a multiple of the world: 2.5 GiB per rank is three shards each
+    [InlineData(5L << 30, 8, 8)]
+    public void Large_state_is_cut_into_shards_near_the_target_size_and_a_multiple_of_the_world(long bytes, int world, int shards)
+    {
+        Assert.Equal(shards, CheckpointParts.ShardCount(bytes, world));
+        Assert.True(bytes / shards <= CheckpointParts.TargetShardBytes, "a shard over the target");
+    }
+
     /// <summary>Every rank writes its parts at once, then the manifest commits them (what the checkpoint grain does).</summary>
     private static async Task<CheckpointManifest> WriteWorldAsync(ICheckpointStore store, TrainingSnapshot snapshot, int world)
     {

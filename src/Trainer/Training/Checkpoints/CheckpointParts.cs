@@ -6,9 +6,10 @@ namespace Distributed.Trainer.Training.Checkpoints;
 /// <summary>
 /// Which rank writes which file of a checkpoint (<see cref="CheckpointLayout"/>), for a world of any size. Every rank
 /// holds the same replica, so each computes the same split from its own snapshot without talking to the others:
-/// the model's weights and the optimizer's moments are each cut, in parameter order, into at most one shard per
-/// rank of about equal bytes (shard i goes to rank i); rank 0 also writes the small files (config.json, the index,
-/// the objective's own parameters, trainer_state.json).
+/// the model's weights and the optimizer's moments are each cut, in parameter order, into shards of about equal
+/// bytes, as many as the world has ranks or more, so that none is much over <see cref="TargetShardBytes"/>; shard i
+/// goes to rank i mod the world size. Rank 0 also writes the small files (config.json, the index, the objective's
+/// own parameters, trainer_state.json).
 /// </summary>
 public static class CheckpointParts
 {
@@ -25,7 +26,7 @@ public static class CheckpointParts
         if (snapshot.Objective.Count > 0)
             parts.Add(new(CheckpointLayout.Objective, 0, s => Safetensors(snapshot.Objective, hf: false).WriteTo(s)));
         var weightMap = new Dictionary<string, string>(StringComparer.Ordinal);
-        var modelShards = Split(snapshot.Model, worldSize);
+        var modelShards = Split(snapshot.Model, ShardCount(snapshot.Model, worldSize));
         for (var i = 0; i < modelShards.Count; i++)
         {
             var (file, shard) = (CheckpointLayout.ShardName(CheckpointLayout.ModelShardPrefix, i, modelShards.Count), modelShards[i]);
@@ -34,7 +35,7 @@ public static class CheckpointParts
         }
         var totalSize = snapshot.Model.Sum(t => (long)t.Bytes.Length);
         parts.Add(new(CheckpointLayout.ModelIndex, 0, s => SafetensorsWriter.WriteIndex(s, weightMap, totalSize)));
-        var optimizerShards = Split(snapshot.Optimizer, worldSize);
+        var optimizerShards = Split(snapshot.Optimizer, ShardCount(snapshot.Optimizer, worldSize));
         for (var i = 0; i < optimizerShards.Count; i++)
         {
             var shard = optimizerShards[i];
@@ -65,6 +66,22 @@ public static class CheckpointParts
         await Parallel.ForEachAsync(Enumerable.Range(0, parts.Count), options,
             async (i, ct) => entries[i] = await WritePartAsync(store, name, parts[i], rank, replaceOwnParts, ct).ConfigureAwait(false)).ConfigureAwait(false);
         return entries;
+    }
+
+    /// <summary>
+    /// The size a shard stays near. Files are the unit of parallel work: a rank writes (and hashes) several at a time,
+    /// and a restore fetches and checks them in parallel, so a 5 GB file in one piece would take one thread's hashing
+    /// speed (about 2 GB/s). Hugging Face's loaders take shards of any size.
+    /// </summary>
+    public const long TargetShardBytes = 1L << 30;
+
+    private static int ShardCount(IReadOnlyList<HostTensor> tensors, int worldSize) => ShardCount(tensors.Sum(t => (long)t.Bytes.Length), worldSize);
+
+    /// <summary>How many shards <paramref name="totalBytes"/> are cut into: a multiple of the world size, so every rank writes the same share.</summary>
+    internal static int ShardCount(long totalBytes, int worldSize)
+    {
+        var perRank = (totalBytes + (worldSize * TargetShardBytes) - 1) / (worldSize * TargetShardBytes);
+        return worldSize * (int)Math.Max(1, perRank);
     }
 
     /// <summary>How many files one rank writes at a time (each on two threads: its write and its hash).</summary>
