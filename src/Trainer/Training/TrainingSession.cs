@@ -50,13 +50,16 @@ public sealed partial class TrainingSession : IDisposable
         _optimizer = new AdamW(_parameters, new AdamWOptions(WeightDecay: job.WeightDecay));
         _schedule = new LrSchedule(job.Lr, job.WarmupSteps ?? Math.Min(20, job.Steps / 10), job.Steps, job.MinLr ?? job.Lr / 10);
         _cursor = new DataCursor(objective.Train.DatasetId, objective.Train.Seed, 0, 0);
-        if (device.IsCuda)
-        {
-            // A GPU session pins its snapshot buffers now, in the background: the first checkpoint's stall is then
-            // only the copies' queueing, as every later one's.
-            using var scope = TensorScope.Begin();
-            _staging = new SnapshotStaging([.. SnapshotSlots().Select(s => (s.Source.DType, s.Source.Shape))], device);
-        }
+    }
+
+    // A GPU session pins its snapshot buffers as soon as its state is in, in the background: the first checkpoint's
+    // stall is then only the copies' queueing, as every later one's. Not before the state is in: pinning gigabytes
+    // holds the CUDA driver, and a restore's copies to the device would wait behind it.
+    private void StartSnapshotStaging()
+    {
+        if (!Device.IsCuda || _staging is not null) return;
+        using var scope = TensorScope.Begin();
+        _staging = new SnapshotStaging([.. SnapshotSlots().Select(s => (s.Source.DType, s.Source.Shape))], Device);
     }
 
     public JobFile Job { get; }
@@ -139,6 +142,7 @@ public sealed partial class TrainingSession : IDisposable
                 session.Restore(await CheckpointReader.LoadAsync(store, name, cancellationToken).ConfigureAwait(false), weightsOnly: true);
                 session.LogInitialised(store.Describe(name));
             }
+            session.StartSnapshotStaging();
             session.LogCreated(job.Objective, model.ModelType, session.ParameterCount, session.TrainableParameterCount, data.Name,
                 objective.Train.Count, objective.HeldOut.Count, device.ToString(), job.DType, LibTorch.Version.ToString(), world.Rank, world.WorldSize);
             session.LogSetUp(clock.Elapsed.TotalSeconds, dataSeconds, modelSeconds, overwritten ? "built without initialising" : "built and initialised",
