@@ -5,6 +5,7 @@ using Distributed.Trainer.Data;
 using Distributed.Trainer.Models;
 using Distributed.Trainer.Torch;
 using Distributed.Trainer.Training;
+using Distributed.Trainer.Training.Checkpoints;
 
 namespace Distributed.Bench.GpuCheck;
 
@@ -105,25 +106,13 @@ public static class Program
         };
         var rng = new Random(2);
         var documents = Enumerable.Range(0, 32).Select(_ => Enumerable.Range(0, 512).Select(_ => rng.Next(0, 512)).ToArray()).ToList();
-        var dataset = ByteCorpus.FromTokensAsync(documents, 512, "synthetic", "synthetic").GetAwaiter().GetResult();
-        var job = new JobFile
-        {
-            Config = JsonDocument.Parse(HfConfigFile.ToJson(config)).RootElement.Clone(),
-            Device = device.ToString(),
-            DType = "bf16",
-            SeqLen = 128,
-            Batch = 8,
-            Steps = 10,
-            Lr = 1e-3,
-            EvalSamples = 4,
-        };
-        var data = JobData.FromDataset(dataset, "synthetic");
+        var (job, data) = SyntheticJob(config, documents, device, batch: 8, steps: 10, lr: 1e-3, evalSamples: 4);
         using var original = TrainingSession.CreateAsync(job, WorldInfo.Single, data: data).GetAwaiter().GetResult();
         for (var i = 0; i < 3; i++) original.Step();
-        Distributed.Trainer.Training.Checkpoints.TrainingSnapshot saved;
+        TrainingSnapshot saved;
         using (var borrowed = original.Snapshot()) saved = borrowed.Copy();
         using var restored = TrainingSession.CreateAsync(job, WorldInfo.Single, data: data, resume: saved).GetAwaiter().GetResult();
-        Distributed.Trainer.Training.Checkpoints.TrainingSnapshot back;
+        TrainingSnapshot back;
         using (var borrowed = restored.Snapshot()) back = borrowed.Copy();
         var mine = saved.Model.Concat(saved.Objective).Concat(saved.Optimizer).ToList();
         var theirs = back.Model.Concat(back.Objective).Concat(back.Optimizer).ToList();
@@ -133,6 +122,24 @@ public static class Program
         var passed = mine.Count == theirs.Count && differing.Count == 0 && a == b && restored.StepCount == original.StepCount;
         return (passed, $"{mine.Count} tensors ({bytes:N0} bytes) restored {(differing.Count == 0 ? "bit for bit" : $"with {differing.Count} differing, first {differing[0]}")}; " +
                         $"next step's loss {b:R} restored, {a:R} original");
+    }
+
+    // A bf16 Llama job of 128-token sequences over the given token documents (ids below 512).
+    private static (JobFile Job, JobData Data) SyntheticJob(LlamaConfig config, List<int[]> documents, Device device, int batch, int steps, double lr, int evalSamples)
+    {
+        var dataset = ByteCorpus.FromTokensAsync(documents, 512, "synthetic", "synthetic").GetAwaiter().GetResult();
+        var job = new JobFile
+        {
+            Config = JsonDocument.Parse(HfConfigFile.ToJson(config)).RootElement.Clone(),
+            Device = device.ToString(),
+            DType = "bf16",
+            SeqLen = 128,
+            Batch = batch,
+            Steps = steps,
+            Lr = lr,
+            EvalSamples = evalSamples,
+        };
+        return (job, JobData.FromDataset(dataset, "synthetic"));
     }
 
     internal sealed record MemoryReport(long AfterStep10, long AfterStep200, long PeakAllocated, long LiveAfterStep10, long LiveAfterStep200, double FirstLoss, double LastLoss)
@@ -160,19 +167,8 @@ public static class Program
             for (var i = 1; i < doc.Length; i++) doc[i] = i % 97 < 60 ? doc[i] : (doc[i - 1] * 7 + 3) % 512;
             return doc;
         }).ToList();
-        var dataset = ByteCorpus.FromTokensAsync(documents, 512, "synthetic", "synthetic").GetAwaiter().GetResult();
-        var job = new JobFile
-        {
-            Config = JsonDocument.Parse(HfConfigFile.ToJson(config)).RootElement.Clone(),
-            Device = device.ToString(),
-            DType = "bf16",
-            SeqLen = 128,
-            Batch = 16,
-            Steps = steps,
-            Lr = 3e-3,
-            EvalSamples = 16,
-        };
-        using var session = TrainingSession.CreateAsync(job, WorldInfo.Single, data: JobData.FromDataset(dataset, "synthetic")).GetAwaiter().GetResult();
+        var (job, data) = SyntheticJob(config, documents, device, batch: 16, steps: steps, lr: 3e-3, evalSamples: 16);
+        using var session = TrainingSession.CreateAsync(job, WorldInfo.Single, data: data).GetAwaiter().GetResult();
         long after10 = 0, live10 = 0;
         double first = 0, last = 0;
         for (var step = 1; step <= steps; step++)

@@ -140,7 +140,9 @@ public sealed class BrowserTests(Chromium chromium) : IClassFixture<Chromium>
         await Assertions.Expect(page.Locator("#jobs tbody tr:has-text('browser-4a') [data-state]")).ToHaveTextAsync("Running");
         await ShotAsync(page, "jobs-page");
         await page.ClickAsync("text=browser-4a");
-        await page.WaitForURLAsync("**/jobs/browser-4a");
+        // The navigation is what this asserts; the page's own content is awaited next. Waiting for its "load" event
+        // as well (the default) timed out once in CI at 20 s on the loaded 2-core machine, with a job training beside it.
+        await page.WaitForURLAsync("**/jobs/browser-4a", new() { WaitUntil = WaitUntilState.Commit });
         await Assertions.Expect(page.Locator("#job-id")).ToHaveTextAsync("browser-4a");
         await page.CloseAsync();
         Assert.True(_errors.Count == 0, $"the pages logged errors: {string.Join("; ", _errors)}");
