@@ -60,8 +60,12 @@ public sealed partial class TrainingSession : IDisposable
     {
         if (!Device.IsCuda || _staging is not null) return;
         using var scope = TensorScope.Begin();
-        _staging = new SnapshotStaging([.. SnapshotSlots().Select(s => (s.Source.DType, s.Source.Shape))], Device);
+        Staging(SnapshotSlots());
     }
+
+    // The session's snapshot buffers, built on first need for the slots' dtypes and shapes.
+    private SnapshotStaging Staging(IReadOnlyList<SnapshotSlot> slots) =>
+        _staging ??= new SnapshotStaging([.. slots.Select(s => (s.Source.DType, s.Source.Shape))], Device);
 
     public JobFile Job { get; }
 
@@ -307,8 +311,7 @@ public sealed partial class TrainingSession : IDisposable
         var model = Objective.Model;
         using var scope = TensorScope.Begin();
         var slots = SnapshotSlots();
-        _staging ??= new SnapshotStaging([.. slots.Select(s => (s.Source.DType, s.Source.Shape))], Device);
-        var lease = _staging.Copy(slots, out var hosts);
+        var lease = Staging(slots).Copy(slots, out var hosts);
         var weights = hosts.Take(_snapshotCounts.Model).ToList();
         var own = hosts.Skip(_snapshotCounts.Model).Take(_snapshotCounts.Objective).ToList();
         var moments = hosts.Skip(_snapshotCounts.Model + _snapshotCounts.Objective).ToList();
