@@ -147,10 +147,11 @@ public sealed partial class TrainingSession : IDisposable
                 session.Restore(await CheckpointReader.LoadAsync(store, name, cancellationToken).ConfigureAwait(false), weightsOnly: true);
                 session.LogInitialised(store.Describe(name));
             }
+            var seconds = clock.Elapsed.TotalSeconds;
             session.LogCreated(job.Objective, model.ModelType, session.ParameterCount, session.TrainableParameterCount, data.Name,
                 objective.Train.Count, objective.HeldOut.Count, device.ToString(), job.DType, LibTorch.Version.ToString(), world.Rank, world.WorldSize);
-            session.LogSetUp(clock.Elapsed.TotalSeconds, dataSeconds, modelSeconds, overwritten ? "built without initialising" : "built and initialised",
-                placedSeconds, clock.Elapsed.TotalSeconds - dataSeconds - modelSeconds - placedSeconds);
+            session.LogSetUp(seconds, dataSeconds, modelSeconds, overwritten ? "built without initialising" : "built and initialised",
+                placedSeconds, seconds - dataSeconds - modelSeconds - placedSeconds);
             return session;
         }
         catch

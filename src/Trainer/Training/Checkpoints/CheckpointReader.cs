@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Distributed.Trainer.Checkpoint;
@@ -105,7 +106,7 @@ public static class CheckpointReader
     {
         // Files are fetched and checked in parallel: a restore waits on it, and one thread hashes ~2 GB/s while a
         // model's checkpoint is gigabytes over several files (and a blob store's downloads are each latency-bound).
-        var paths = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        var paths = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 2, 8), CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(manifest.Files, parallel, async (file, ct) =>
         {
